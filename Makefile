@@ -1,0 +1,25 @@
+# lambdabox developer commands. `make demo` and `make test` set the host up first.
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup demo test lint bench clean
+
+setup:
+	@bash scripts/setup-host.sh
+
+demo: setup
+	@$(VENV)/bin/lambdabox demo
+
+lint: setup
+	@$(PY) -m ruff check .
+	@$(PY) -m ruff format --check .
+	@$(PY) -m mypy
+
+test: lint
+	@$(PY) -m pytest -q
+
+bench: setup
+	@$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,0 +1,1 @@
+"""lambdabox: a toolkit for AWS-Lambda-style container functions."""

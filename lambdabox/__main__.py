@@ -1,0 +1,7 @@
+"""`python -m lambdabox` is the `lambdabox` command."""
+
+import sys
+
+from lambdabox.cli import main
+
+sys.exit(main())

@@ -1,0 +1,80 @@
+"""The `lambdabox` command line: one CLI, one subcommand per job.
+
+Exit statuses (all commands):
+    0   success
+    1   the command ran and failed (the message says why and what to do)
+    2   usage error (bad or missing arguments)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from runtime_interface import __version__
+
+EPILOG = """\
+commands:
+  demo      run a sample function under the Runtime API and print its result
+  runtime   run a handler with the runtime interface client (python -m runtime_interface)
+
+exit statuses: 0 success, 1 failure (message names the fix), 2 usage error.
+The runtime interface client's own statuses are listed by `lambdabox runtime --help`.
+"""
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from lambdabox import demo
+
+    return demo.main(json_output=args.json)
+
+
+def _runtime(args: argparse.Namespace) -> int:
+    from runtime_interface.__main__ import main as runtime_main
+
+    return runtime_main(["runtime_interface", *([args.handler] if args.handler else [])])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lambdabox",
+        description="Lambda-style functions in container images: run, emulate, build, test.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"lambdabox {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo",
+        help="run a sample function and print its result",
+        description="Start a Runtime API, run the sample handler with the runtime interface "
+        "client as a real process, invoke it twice and print the results.",
+    )
+    demo.add_argument("--json", action="store_true", help="print one JSON document")
+    demo.set_defaults(func=_demo)
+
+    runtime = sub.add_parser(
+        "runtime",
+        help="run a handler against AWS_LAMBDA_RUNTIME_API",
+        description="Same as `python -m runtime_interface HANDLER`.",
+        epilog="exit statuses: 1 init failed (reported to /init/error), 2 usage, "
+        "64/65 SnapStart hook failed, 69 Runtime API unreachable.",
+    )
+    runtime.add_argument("handler", nargs="?", help="module.function (default: $_HANDLER)")
+    runtime.set_defaults(func=_runtime)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

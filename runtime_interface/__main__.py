@@ -1,0 +1,65 @@
+"""`python -m runtime_interface HANDLER`: run the handler against the Runtime API.
+
+Exit statuses:
+    1   init failed (handler could not be loaded); the error was posted to /init/error
+    2   usage error: no handler, or a malformed setting in the environment
+    64  a SnapStart before-snapshot hook failed (reported to /init/error)
+    65  a SnapStart after-restore hook failed (reported to /restore/error)
+    69  the Runtime API is unreachable or answered out of protocol
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ._client import RuntimeAPIClient
+from ._config import Config, ConfigError
+from ._errors import RuntimeAPIError
+from ._logging import configure_logging_lazily, make_stdio_unbuffered, open_sink
+from ._loop import InitFailed, Runtime
+
+EXIT_USAGE = 2
+EXIT_API_UNAVAILABLE = 69
+
+
+def run_worker(config: Config) -> int:
+    """One runtime: connect, init, loop. Returns an exit status (the loop itself never ends)."""
+    if config.log_socket:
+        from ._workers import redirect_output
+
+        redirect_output(config.log_socket)
+    make_stdio_unbuffered()
+    sink = open_sink(os.environ, config.log)
+    configure_logging_lazily(sink)
+    client = RuntimeAPIClient(
+        config.api_address, ignore_init_error_conflict=config.max_concurrency > 0
+    )
+    try:
+        client.connect()
+        runtime = Runtime(config, client, sink)
+        runtime.init()
+        runtime.run_forever()
+    except InitFailed as exc:
+        return exc.code
+    except RuntimeAPIError as exc:
+        sys.stderr.write(f"runtime_interface: {exc}\n")
+        return EXIT_API_UNAVAILABLE
+    return 0  # pragma: no cover - run_forever does not return
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        config = Config.from_environ(os.environ, sys.argv if argv is None else argv)
+    except ConfigError as exc:
+        sys.stderr.write(f"runtime_interface: {exc}\n")
+        return EXIT_USAGE
+    if config.max_concurrency > 0:
+        from ._workers import run_workers
+
+        return run_workers(config.max_concurrency, lambda: run_worker(config))
+    return run_worker(config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

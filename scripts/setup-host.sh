@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Host setup shared by `make demo` and `make test`. Idempotent and quiet when all is present.
+#  - creates .venv and installs lambdabox with its dev extras (again only when pyproject.toml changes);
+#  - on Debian as root: installs docker.io, skopeo, mmdebstrap and docker-registry when missing,
+#    and starts `dockerd --bridge=none --iptables=false` when no daemon answers;
+#  - elsewhere: prints exactly what is missing and what to run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+PACKAGES=(docker.io skopeo mmdebstrap docker-registry)
+DOCKERD_LOG=${DOCKERD_LOG:-/var/log/lambdabox-dockerd.log}
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+setup_venv() {
+  local stamp="$VENV/.lambdabox-installed" want
+  want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+  if [ ! -x "$VENV/bin/python" ]; then
+    say "creating $VENV"
+    "$PYTHON" -m venv "$VENV"
+  fi
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "installing lambdabox[dev] into $VENV"
+    local log="$VENV/pip-install.log"
+    if ! { "$VENV/bin/python" -m pip install --disable-pip-version-check --upgrade pip &&
+           "$VENV/bin/python" -m pip install --disable-pip-version-check -e '.[dev]'; } >"$log" 2>&1; then
+      cat "$log" >&2
+      say "pip install failed (log above, kept in $log)"
+      return 1
+    fi
+    echo "$want" > "$stamp"
+  fi
+}
+
+missing_packages() {
+  local pkg
+  for pkg in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || echo "$pkg"
+  done
+}
+
+docker_answers() { timeout 5 /usr/bin/docker version >/dev/null 2>&1; }
+
+setup_system() {
+  local is_debian=0 is_root=0 missing
+  [ -r /etc/debian_version ] && command -v apt-get >/dev/null && is_debian=1
+  [ "$(id -u)" = 0 ] && is_root=1
+  if [ $is_debian = 1 ]; then
+    missing=$(missing_packages | tr '\n' ' ')
+  else
+    missing=""
+    for cmd in /usr/bin/docker dockerd skopeo mmdebstrap docker-registry; do
+      command -v "$cmd" >/dev/null || missing+="$cmd "
+    done
+  fi
+  if [ -n "${missing// /}" ]; then
+    if [ $is_debian = 1 ] && [ $is_root = 1 ]; then
+      say "installing Debian packages: $missing"
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq >/dev/null
+      # shellcheck disable=SC2086
+      apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    else
+      say "missing: $missing"
+      say "install them (Debian: sudo apt-get install $missing), then run this again"
+      return 1
+    fi
+  fi
+  if ! docker_answers; then
+    if [ $is_root = 1 ] && command -v dockerd >/dev/null; then
+      say "starting dockerd (log: $DOCKERD_LOG)"
+      nohup dockerd --bridge=none --iptables=false >"$DOCKERD_LOG" 2>&1 &
+      for _ in $(seq 1 120); do
+        docker_answers && return 0
+        sleep 0.5
+      done
+      say "dockerd did not answer within 60 s; see $DOCKERD_LOG"
+      return 1
+    fi
+    say "no Docker daemon answers: start one (as root: dockerd --bridge=none --iptables=false &)"
+    return 1
+  fi
+}
+
+setup_venv
+if [ "${LAMBDABOX_SKIP_SYSTEM:-0}" != 1 ]; then
+  setup_system
+fi

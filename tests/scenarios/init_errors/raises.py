@@ -1,0 +1,6 @@
+CONFIG = {}
+VALUE = CONFIG["missing"]
+
+
+def handler(event, context):
+    return VALUE
