@@ -19,7 +19,7 @@ _STARTUP_DELAYS_S = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0,
 
 
 def user_agent() -> str:
-    py = "%d.%d.%d" % sys.version_info[:3]
+    py = ".".join(map(str, sys.version_info[:3]))
     return f"lambdabox-runtime-interface/{VERSION} python/{py}"
 
 
@@ -40,7 +40,9 @@ class RuntimeAPIClient:
                 return
             except OSError as exc:
                 if delay is None:
-                    raise RuntimeAPIError("CONNECT", self._url(""), None, str(exc).encode()) from exc
+                    raise RuntimeAPIError(
+                        "CONNECT", self._url(""), None, str(exc).encode()
+                    ) from exc
                 time.sleep(delay)
 
     def close(self) -> None:
@@ -51,9 +53,7 @@ class RuntimeAPIClient:
         resp = self._call("GET", p.NEXT_PATH, 200)
         return InvocationRequest(resp.headers, resp.body)
 
-    def post_response(
-        self, invocation: InvocationRequest, body: bytes, content_type: str
-    ) -> None:
+    def post_response(self, invocation: InvocationRequest, body: bytes, content_type: str) -> None:
         headers = [("Content-Type", content_type), *_invocation_id(invocation)]
         path = p.RESPONSE_PATH.format(request_id=invocation.request_id)
         self._call("POST", path, 202, body, headers)
@@ -65,7 +65,7 @@ class RuntimeAPIClient:
         content_type: str,
         failure: list[ErrorPayload],
     ) -> None:
-        """Stream `chunks` as a chunked response; an error appended to `failure` goes in trailers."""
+        """Stream `chunks` chunked; an error appended to `failure` is sent in the trailers."""
         headers = [
             ("Content-Type", content_type),
             (p.RESPONSE_MODE, p.RESPONSE_MODE_STREAMING),
@@ -133,9 +133,11 @@ class RuntimeAPIClient:
         self._check(resp.status, expected, method, path, resp.body)
         return resp
 
-    def _check(self, status: int, expected: int, method: str, path: str, body: bytes) -> None:
+    def _check(
+        self, status: int, expected: int, method: str, path: str, body: bytes | memoryview
+    ) -> None:
         if status != expected:
-            raise RuntimeAPIError(method, self._url(path), status, body)
+            raise RuntimeAPIError(method, self._url(path), status, bytes(body))
 
     def _url(self, path: str) -> str:
         return f"http://{self.address}{path}"

@@ -40,7 +40,7 @@ class _ScanContext:
 
 def _make_scanner() -> Callable[[str, int], tuple[Any, int]] | None:
     try:
-        return _c.make_scanner(_ScanContext())  # type: ignore[no-any-return]
+        return _c.make_scanner(_ScanContext())  # type: ignore[arg-type]
     except Exception:  # pragma: no cover - unusual interpreter
         return None
 
@@ -48,19 +48,21 @@ def _make_scanner() -> Callable[[str, int], tuple[Any, int]] | None:
 _scan = _make_scanner() if _c is not None else None
 
 
-def loads(data: bytes | bytearray | str) -> Any:
+def loads(data: bytes | bytearray | memoryview | str) -> Any:
     """Parse a JSON document; raises ValueError with json's message on bad input."""
-    text = data if isinstance(data, str) else data.decode("utf-8")
+    text = data if isinstance(data, str) else str(data, "utf-8")
     if _scan is None:  # pragma: no cover
         import json
 
         return json.loads(text)
-    start = len(text) - len(text.lstrip(_WS))
+    start, size = 0, len(text)
+    while start < size and text[start] in _WS:
+        start += 1
     try:
         value, end = _scan(text, start)
         if not text[end:].strip(_WS):
             return value
-    except Exception:  # noqa: S110 - the json package below produces the precise error
+    except Exception:
         pass
     # Bad input (or trailing data): the C scanner reports errors through json.decoder,
     # which is imported only now, on this slow path.
@@ -82,7 +84,7 @@ def _is_decimal(obj: object) -> bool:
 
 def _make_encoder() -> Callable[[Any, int], Any] | None:
     try:
-        return _c.make_encoder(  # type: ignore[no-any-return]
+        return _c.make_encoder(
             None, _default, _c.encode_basestring, None, ":", ",", False, False, True
         )
     except Exception:  # pragma: no cover - unusual interpreter
@@ -111,21 +113,21 @@ def _encode_slow(obj: object, seen: set[int]) -> list[str]:
 
 def _quote(text: str) -> str:
     if _c is not None:
-        return _c.encode_basestring(text)  # type: ignore[no-any-return]
+        return _c.encode_basestring(text)
     import json  # pragma: no cover
 
     return json.dumps(text, ensure_ascii=False)  # pragma: no cover
 
 
 def _float(value: float) -> str:
-    if value != value:
+    if value != value:  # noqa: PLR0124 - NaN is the only value unequal to itself
         return "NaN"
     if value in (float("inf"), float("-inf")):
         return "Infinity" if value > 0 else "-Infinity"
     return float.__repr__(value)
 
 
-def _write(obj: object, out: list[str], seen: set[int]) -> None:  # noqa: PLR0912
+def _write(obj: object, out: list[str], seen: set[int]) -> None:
     if obj is None:
         out.append("null")
     elif obj is True:

@@ -65,7 +65,9 @@ class Config:
         return cls(
             handler=handler,
             api_address=api,
-            log=LogConfig(environ.get("AWS_LAMBDA_LOG_FORMAT"), environ.get("AWS_LAMBDA_LOG_LEVEL")),
+            log=LogConfig(
+                environ.get("AWS_LAMBDA_LOG_FORMAT"), environ.get("AWS_LAMBDA_LOG_LEVEL")
+            ),
             settings=FunctionSettings(dict(environ)),
             max_concurrency=int(raw) if raw else 0,
             init_type=environ.get("AWS_LAMBDA_INITIALIZATION_TYPE", ""),

@@ -152,9 +152,7 @@ def _parse_header(value: str, name: str) -> Any:
     try:
         return _codec.loads(value)
     except Exception as exc:
-        raise FaultError(
-            p.CONTEXT_UNMARSHAL_ERROR, f"Unable to parse {name} JSON: {exc}"
-        ) from None
+        raise FaultError(p.CONTEXT_UNMARSHAL_ERROR, f"Unable to parse {name} JSON: {exc}") from None
 
 
 def _pop_w3c(fields: dict[str, Any]) -> dict[str, str]:

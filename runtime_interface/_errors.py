@@ -1,8 +1,8 @@
 """The runtime interface client's exceptions.
 
-    RuntimeInterfaceError
-    ├── FaultError          a Runtime.* fault reported to the API (bad handler, marshalling)
-    └── RuntimeAPIError     the Runtime API answered with an unexpected status, or went away
+RuntimeInterfaceError
+├── FaultError          a Runtime.* fault reported to the API (bad handler, marshalling)
+└── RuntimeAPIError     the Runtime API answered with an unexpected status, or went away
 """
 
 from __future__ import annotations

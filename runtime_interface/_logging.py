@@ -131,7 +131,7 @@ def make_stdio_unbuffered() -> None:
         except OSError:
             continue
         wrapped = io.TextIOWrapper(
-            raw,  # type: ignore[arg-type]
+            raw,
             encoding=stream.encoding,
             errors=stream.errors,
             write_through=True,

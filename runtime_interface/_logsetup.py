@@ -18,11 +18,12 @@ if TYPE_CHECKING:
     from typing import Any
 
 _RESERVED = frozenset(
-    (
-        "name msg args levelname levelno pathname filename module exc_info exc_text "
-        "stack_info lineno funcName created msecs relativeCreated thread threadName "
-        "processName process taskName aws_request_id tenant_id message asctime"
-    ).split()
+    [
+        *("name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module"),
+        *("exc_info", "exc_text", "stack_info", "lineno", "funcName", "created", "msecs"),
+        *("relativeCreated", "thread", "threadName", "processName", "process", "taskName"),
+        *("aws_request_id", "tenant_id", "message", "asctime"),
+    ]
 )
 
 
@@ -104,7 +105,7 @@ def configure(sink: LogSink) -> None:
         handler.setFormatter(JsonFormatter())
     else:
         text = logging.Formatter(TEXT_FORMAT, TEXT_DATEFMT)
-        text.converter = time.gmtime  # type: ignore[method-assign]
+        text.converter = time.gmtime
         handler.setFormatter(text)
     handler.addFilter(RequestIdFilter())
     root = logging.getLogger()

@@ -69,7 +69,9 @@ class Runtime:
                 self.sink.log(format_line(self.sink.config, "WARNING", UNHANDLED_WARNING))
             self._log_error(error)
             self.client.post_init_error(error)
-            raise InitFailed(EXIT_INIT_ERROR, f"{error.error_type}: {error.error_message}") from None
+            raise InitFailed(
+                EXIT_INIT_ERROR, f"{error.error_type}: {error.error_message}"
+            ) from None
         if self.config.init_type == "snap-start":
             self._snapstart()
 

@@ -7,7 +7,11 @@ from . import protocol as p
 
 
 class InvocationRequest:
-    """One invocation as received from `GET /invocation/next` (immutable by convention)."""
+    """One invocation as received from `GET /invocation/next` (immutable by convention).
+
+    `body` may be a view of the client's receive buffer: it is valid until the client's
+    next request; copy it (`bytes(body)`) to keep it longer.
+    """
 
     __slots__ = (
         "body",
@@ -22,7 +26,7 @@ class InvocationRequest:
         "trace_id",
     )
 
-    def __init__(self, headers: dict[str, str], body: bytes) -> None:
+    def __init__(self, headers: dict[str, str], body: bytes | memoryview) -> None:
         get = headers.get
         self.request_id: str = get("lambda-runtime-aws-request-id", "")
         deadline = get("lambda-runtime-deadline-ms", "")

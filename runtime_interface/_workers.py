@@ -8,6 +8,7 @@ runtime exit and can start a fresh environment. SIGTERM to the parent is forward
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 
@@ -46,10 +47,8 @@ def run_workers(count: int, worker: Callable[[], int]) -> int:
 
     def forward(signum: int) -> None:
         for child in children:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signum)
-            except ProcessLookupError:
-                pass
 
     def on_term(signum: int, _frame: object) -> None:
         stopping.append(signum)

@@ -57,9 +57,7 @@ def api() -> Iterator[RuntimeAPIServer]:
 
 
 @pytest.fixture
-def start_runtime(
-    api: RuntimeAPIServer, tmp_path: Path
-) -> Iterator[Callable[..., RuntimeProcess]]:
+def start_runtime(api: RuntimeAPIServer, tmp_path: Path) -> Iterator[Callable[..., RuntimeProcess]]:
     started: list[RuntimeProcess] = []
 
     def start(

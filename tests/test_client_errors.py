@@ -23,7 +23,8 @@ def test_handler_exception(api: RuntimeAPIServer, start_runtime: Start) -> None:
     assert err["errorType"] == "CustomError"
     assert err["errorMessage"] == "something went wrong: ü"
     assert err["requestId"] == "req-err"
-    assert err["stackTrace"][0].startswith('  File "') and "in handler" in err["stackTrace"][0]
+    assert err["stackTrace"][0].startswith('  File "')
+    assert "in handler" in err["stackTrace"][0]
     assert "in _inner" in err["stackTrace"][-1]
     assert not any("runtime_interface" in frame for frame in err["stackTrace"])
     assert out.headers["lambda-runtime-function-error-type"] == "CustomError"
@@ -54,16 +55,28 @@ def test_system_exit_in_handler_ends_the_process(
 @pytest.mark.parametrize(
     ("handler", "error_type", "message"),
     [
-        ("app", "Runtime.MalformedHandlerName",
-         "Bad handler 'app': not enough values to unpack (expected 2, got 1)"),
-        ("nope.handler", "Runtime.ImportModuleError",
-         "Unable to import module 'nope': No module named 'nope'"),
-        ("imports_missing.handler", "Runtime.ImportModuleError",
-         "Unable to import module 'imports_missing': "
-         "No module named 'module_that_does_not_exist'"),
+        (
+            "app",
+            "Runtime.MalformedHandlerName",
+            "Bad handler 'app': not enough values to unpack (expected 2, got 1)",
+        ),
+        (
+            "nope.handler",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'nope': No module named 'nope'",
+        ),
+        (
+            "imports_missing.handler",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'imports_missing': "
+            "No module named 'module_that_does_not_exist'",
+        ),
         ("ok.missing", "Runtime.HandlerNotFound", "Handler 'missing' missing on module 'ok'"),
-        ("sys.handler", "Runtime.BuiltInModuleConflict",
-         "Cannot use built-in module sys as a handler module"),
+        (
+            "sys.handler",
+            "Runtime.BuiltInModuleConflict",
+            "Cannot use built-in module sys as a handler module",
+        ),
         ("raises.handler", "KeyError", "'missing'"),
     ],
 )
@@ -94,7 +107,7 @@ def test_syntax_error(api: RuntimeAPIServer, start_runtime: Start) -> None:
     assert body["errorType"] == "Runtime.UserCodeSyntaxError"
     assert body["errorMessage"].startswith("Syntax error in module 'syntax': ")
     assert body["stackTrace"][0].startswith('  File "')
-    assert body["stackTrace"][0].split("\n")[0].endswith("syntax.py\" Line 1")
+    assert body["stackTrace"][0].split("\n")[0].endswith('syntax.py" Line 1')
 
 
 def test_exception_at_import_reports_user_frames(
@@ -104,7 +117,8 @@ def test_exception_at_import_reports_user_frames(
     posted = api.wait_init_error(5)
     assert posted is not None
     trace = json.loads(posted.body)["stackTrace"]
-    assert len(trace) == 1 and "raises.py" in trace[0]
+    assert len(trace) == 1
+    assert "raises.py" in trace[0]
 
 
 def test_dotted_and_slashed_handlers(api: RuntimeAPIServer, start_runtime: Start) -> None:

@@ -63,7 +63,8 @@ def test_streaming_sends_chunks_as_produced(api: RuntimeAPIServer, start_runtime
     assert datas == [b"chunk-0\n", b"chunk-1\n", b"chunk-2\n"]
     # Arrival order proves incremental delivery: each chunk arrived before the next was made.
     arrivals = [at for at, _ in out.chunks]
-    assert arrivals == sorted(arrivals) and arrivals[0] < arrivals[-1]
+    assert arrivals == sorted(arrivals)
+    assert arrivals[0] < arrivals[-1]
     assert out.trailers.get("lambda-runtime-function-error-type") in (None, "")
 
 
@@ -118,9 +119,7 @@ def test_snapstart_hooks_order(api: RuntimeAPIServer, start_runtime: Start, tmp_
     assert out.json() == ["before-2", "before-1", "after-1", "after-2"]
 
 
-def test_snapstart_before_snapshot_failure(
-    api: RuntimeAPIServer, start_runtime: Start
-) -> None:
+def test_snapstart_before_snapshot_failure(api: RuntimeAPIServer, start_runtime: Start) -> None:
     runtime = start_runtime(
         "snapstart_fail", env={"AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start", "FAIL": "before"}
     )

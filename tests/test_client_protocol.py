@@ -56,8 +56,13 @@ def test_context_fields_and_types(api: RuntimeAPIServer, start_runtime: Start) -
     client_context = {
         "custom": {"k": "v"},
         "env": {"platform": "test"},
-        "client": {"installation_id": "i-1", "app_title": "t", "app_version_name": "1.0",
-                   "app_version_code": "1", "app_package_name": "p"},
+        "client": {
+            "installation_id": "i-1",
+            "app_title": "t",
+            "app_version_name": "1.0",
+            "app_version_code": "1",
+            "app_package_name": "p",
+        },
         "w3c": {"traceparent": "00-abc-def-01", "baggage": 7},
     }
     cognito = {"cognitoIdentityId": "id-1", "cognitoIdentityPoolId": "pool-1"}
@@ -123,9 +128,7 @@ def test_invocation_id_is_echoed(api: RuntimeAPIServer, start_runtime: Start) ->
     assert [r.headers.get("lambda-runtime-invocation-id") for r in posts] == ["inv-1", "inv-2"]
 
 
-def test_non_json_content_type_gives_raw_bytes(
-    api: RuntimeAPIServer, start_runtime: Start
-) -> None:
+def test_non_json_content_type_gives_raw_bytes(api: RuntimeAPIServer, start_runtime: Start) -> None:
     start_runtime("marshal")
     out = api.enqueue(b"\x01raw\xfe", content_type="application/octet-stream").wait()
     assert out.json() == {"type": "bytes", "value": "\x01raw\xfe"}
@@ -222,19 +225,27 @@ def test_usage_errors_exit_2() -> None:
     del no_api["AWS_LAMBDA_RUNTIME_API"]
     proc = subprocess.run(
         [sys.executable, "-m", "runtime_interface", "app.handler"],
-        env=no_api, capture_output=True, timeout=10, check=False,
+        env=no_api,
+        capture_output=True,
+        timeout=10,
+        check=False,
     )
     assert proc.returncode == 2
     assert b"AWS_LAMBDA_RUNTIME_API is not set" in proc.stderr
     proc = subprocess.run(
         [sys.executable, "-m", "runtime_interface"],
-        env=runtime_env("127.0.0.1:9"), capture_output=True, timeout=10, check=False,
+        env=runtime_env("127.0.0.1:9"),
+        capture_output=True,
+        timeout=10,
+        check=False,
     )
     assert proc.returncode == 2
     assert b"no handler given" in proc.stderr
 
 
-def test_handler_from_env_var(api: RuntimeAPIServer, start_runtime: Start, tmp_path: object) -> None:
+def test_handler_from_env_var(
+    api: RuntimeAPIServer, start_runtime: Start, tmp_path: object
+) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "runtime_interface"],
         cwd=SCENARIOS / "init_errors",

@@ -1,0 +1,1 @@
+"""Benchmarks, run by `make bench`; each compares against its anchor in the same run."""
