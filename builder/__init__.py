@@ -1,0 +1,1 @@
+"""The daemonless OCI image builder (in progress: see issue 4)."""
