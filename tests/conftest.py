@@ -23,7 +23,7 @@ class RuntimeProcess:
         self.output_path = output
 
     def output(self) -> str:
-        return self.output_path.read_text(encoding="utf-8")
+        return self.output_path.read_bytes().decode("utf-8")
 
     def wait(self, timeout: float = 10.0) -> int:
         return self.proc.wait(timeout)

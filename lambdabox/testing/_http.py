@@ -67,7 +67,7 @@ class PeerClosed(Exception):
     """The peer closed the connection in the middle of a message."""
 
 
-@dataclass(slots=True)
+@dataclass
 class Body:
     """A request body as read from the connection."""
 

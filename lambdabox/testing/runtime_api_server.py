@@ -44,13 +44,12 @@ too and *recorded* as human-readable strings in
 * a ``/response`` or ``/error`` without ``Lambda-Runtime-Invocation-Id`` equal
   to the invocation id given to :meth:`RuntimeAPIServer.enqueue`;
 * ``/error``, ``/init/error`` and ``/restore/error`` without a
-  ``Lambda-Runtime-Function-Error-Type`` of the form ``Category.Name`` (for
-  example ``Runtime.ImportModuleError``), with a
+  non-empty ``Lambda-Runtime-Function-Error-Type`` (the service accepts any
+  string; :attr:`RuntimeAPIServer.error_type_pattern` can demand more), with a
   ``Lambda-Runtime-Function-XRay-Error-Cause`` that is not JSON, or with a
   non-empty body that is not JSON;
-* streaming trailers: ``Lambda-Runtime-Function-Error-Type`` not of the form
-  ``Category.Name``, or ``Lambda-Runtime-Function-Error-Body`` that is not
-  base64 of a JSON document;
+* streaming trailers: an empty ``Lambda-Runtime-Function-Error-Type``, or a
+  ``Lambda-Runtime-Function-Error-Body`` that is not base64 of a JSON document;
 * a ``GET /next`` on a connection whose previous invocation (handed out on that
   same connection) is still in flight, i.e. the client abandoned it.
 
@@ -65,6 +64,11 @@ Bodies may use ``Content-Length`` or ``Transfer-Encoding: chunked`` (with
 trailer fields); chunks are recorded with their ``time.monotonic()`` arrival
 time (see :attr:`Outcome.chunks`).  Every request is recorded in
 :attr:`RuntimeAPIServer.requests` unless ``record_requests`` is off.
+
+Performance: one thread per connection, ``TCP_NODELAY`` on every accepted
+socket, no request logging, a hand-written header parser, constant responses
+prebuilt as bytes and each response written with one ``sendall`` (two for
+event bodies of 64 KiB or more, to avoid copying them).
 """
 
 from __future__ import annotations
@@ -74,6 +78,7 @@ import binascii
 import contextlib
 import json
 import re
+import selectors
 import socket
 import socketserver
 import sys
@@ -123,7 +128,7 @@ _ERROR_BODY_NAME: Final = "Lambda-Runtime-Function-Error-Body"
 _ERROR_TYPE_NAME: Final = "Lambda-Runtime-Function-Error-Type"
 
 ERROR_TYPE_PATTERN: Final = re.compile(r"[A-Za-z]+\.[A-Za-z][A-Za-z0-9]*\Z")
-"""Default :attr:`RuntimeAPIServer.error_type_pattern`: ``Category.Name``."""
+"""The ``Category.Name`` form AWS recommends; opt in via ``error_type_pattern``."""
 _PEEK_FLAGS: Final = socket.MSG_PEEK | getattr(socket, "MSG_DONTWAIT", 0)
 _CAN_PEEK: Final = hasattr(socket, "MSG_DONTWAIT")
 _JOIN_BODY_BELOW: Final = 64 * 1024
@@ -179,6 +184,8 @@ class RecordedRequest:
     """Header fields with lower-case names."""
     received_at: float
     """``time.monotonic()`` when the header section had been read."""
+    peer_port: int = 0
+    """The client's TCP port: requests with the same value came on one connection."""
 
 
 @dataclass(frozen=True)
@@ -416,7 +423,7 @@ class _Core:
         self.max_finished_invocations = 10_000
         self.max_response_bytes = MAX_RESPONSE_BYTES
         self.max_streaming_response_bytes = MAX_STREAMING_RESPONSE_BYTES
-        self.error_type_pattern: re.Pattern[str] | None = ERROR_TYPE_PATTERN
+        self.error_type_pattern: re.Pattern[str] | None = None
         self.requests: list[RecordedRequest] = []
         self.violations: list[str] = []
         self.restore_errors: list[Posted] = []
@@ -435,9 +442,11 @@ class _Core:
 
     # -- recording
 
-    def record(self, method: str, target: str, headers: dict[str, str], now: float) -> None:
+    def record(
+        self, method: str, target: str, headers: dict[str, str], now: float, peer_port: int
+    ) -> None:
         requests = self.requests
-        requests.append(RecordedRequest(method, target, headers, now))
+        requests.append(RecordedRequest(method, target, headers, now, peer_port))
         limit = self.max_recorded_requests
         if len(requests) > limit + limit // 8:
             del requests[: len(requests) - limit]
@@ -624,6 +633,7 @@ class _Handler(BaseHTTPRequestHandler):
     core: _Core
     sock: socket.socket
     assigned: _Invocation | None
+    peer_port: int
 
     def setup(self) -> None:
         super().setup()
@@ -632,6 +642,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.core = server.core
         self.sock = self.connection
         self.assigned = None
+        address = self.client_address
+        self.peer_port = int(address[1]) if isinstance(address, tuple) else 0
 
     def log_message(self, format: str, *args: Any) -> None:
         """Do not log requests (hot path)."""
@@ -670,7 +682,7 @@ class _Handler(BaseHTTPRequestHandler):
             now = time.monotonic()
             core = self.core
             if core.record_requests:
-                core.record(method, target, headers, now)
+                core.record(method, target, headers, now, self.peer_port)
             connection = headers.get("connection")
             if version == b"HTTP/1.1":
                 keep_alive = connection is None or "close" not in connection.lower()
@@ -757,6 +769,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = self.read_body(headers, core.max_response_bytes)
             return core.post_restore_error(f"{method} {target}", headers, body)
         self.read_body(headers, core.max_response_bytes)
+        if method == "HEAD":  # the 404 below has a body, which a HEAD response must not
+            self.close_connection = True
         core.violation(f"{method} {target}: unknown Runtime API endpoint (404)")
         return _error_response(
             404, "UnknownEndpoint", f"Unknown Runtime API endpoint: {method} {path}"
@@ -784,12 +798,41 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     request_queue_size = 128
+    timeout = 0.0  # handle_request() must not block: serve() already saw a connection
 
     def __init__(self, address: tuple[str, int], core: _Core) -> None:
         self.core = core
         self.connections: dict[socket.socket, threading.Thread] = {}
         self.connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
+        self.closing = False
+        self.wake_reader, self.wake_writer = socket.socketpair()
+        try:
+            super().__init__(address, _Handler)
+        except BaseException:
+            self.wake_reader.close()
+            self.wake_writer.close()
+            raise
+
+    def serve(self) -> None:
+        """Accept connections until :meth:`wake_to_close`; unlike ``serve_forever``, no polling."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.socket, selectors.EVENT_READ)
+            selector.register(self.wake_reader, selectors.EVENT_READ)
+            while not self.closing:
+                for key, _ in selector.select():
+                    if key.fileobj is self.socket and not self.closing:
+                        self.handle_request()
+
+    def wake_to_close(self) -> None:
+        """Make :meth:`serve` return promptly."""
+        self.closing = True
+        with contextlib.suppress(OSError):
+            self.wake_writer.send(b"\0")
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.wake_reader.close()
+        self.wake_writer.close()
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind calls socket.getfqdn(), a DNS lookup: skip it.
@@ -860,8 +903,7 @@ class RuntimeAPIServer:
         httpd = _HTTPServer((self._host, self._port), self._core)
         self._httpd = httpd
         thread = threading.Thread(
-            target=httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            target=httpd.serve,
             name=f"runtime-api-server-{httpd.server_port}",
             daemon=True,
         )
@@ -879,8 +921,8 @@ class RuntimeAPIServer:
         self._httpd = self._thread = None
         if httpd is None:
             return
+        httpd.wake_to_close()
         if thread is not None:
-            httpd.shutdown()
             thread.join()
         httpd.server_close()
         with httpd.connections_lock:
@@ -1047,8 +1089,8 @@ class RuntimeAPIServer:
     def error_type_pattern(self) -> re.Pattern[str] | None:
         """Error types (header or trailer) that do not match are violations.
 
-        Default :data:`ERROR_TYPE_PATTERN` (``Category.Name``, e.g.
-        ``Runtime.ImportModuleError``); ``None`` only requires a non-empty value.
+        Default ``None``: any non-empty value, as the Lambda service accepts.
+        :data:`ERROR_TYPE_PATTERN` demands AWS's recommended ``Category.Name``.
         """
         return self._core.error_type_pattern
 
