@@ -38,10 +38,10 @@ def load_handler(handler: str) -> Callable[..., Any]:
 
 
 def _import(modname: str) -> Any:
-    import importlib
-
+    name = modname.replace("/", ".")
     try:
-        return importlib.import_module(modname.replace("/", "."))
+        __import__(name)  # importlib.import_module, minus importing importlib
+        return sys.modules[name]
     except ImportError as exc:
         raise FaultError(
             p.IMPORT_MODULE_ERROR, f"Unable to import module '{modname}': {exc}"

@@ -1,9 +1,6 @@
-from typing import Any
-
-
-def handler(event: Any, context: Any) -> Any:
+def handler(event, context):
     return event
 
 
-def small(event: Any, context: Any) -> Any:
+def small(event, context):
     return {"ok": True}
