@@ -16,7 +16,9 @@ from runtime_interface import __version__
 
 EPILOG = """\
 commands:
-  demo      run a sample function under the Runtime API and print its result
+  emulate   run a runtime locally and serve the Lambda Invoke API for it (aws-lambda-rie drop-in)
+  invoke    invoke a function through the Invoke API and print the result and REPORT line
+  demo      run a sample function under the emulator and print its result
   runtime   run a handler with the runtime interface client (python -m runtime_interface)
 
 exit statuses: 0 success, 1 failure (message names the fix), 2 usage error.
@@ -36,6 +38,18 @@ def _runtime(args: argparse.Namespace) -> int:
     return runtime_main(["runtime_interface", *([args.handler] if args.handler else [])])
 
 
+def _emulate(args: argparse.Namespace) -> int:
+    from lambdabox.emulator import cli as emulate_cli
+
+    return emulate_cli.run(args)
+
+
+def _invoke(args: argparse.Namespace) -> int:
+    from lambdabox import invoke
+
+    return invoke.run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lambdabox",
@@ -45,6 +59,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"lambdabox {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    from lambdabox.emulator import cli as emulate_cli
+
+    emulate = sub.add_parser(
+        "emulate",
+        help="run a runtime and serve the Lambda Invoke API for it",
+        description=emulate_cli.DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    emulate_cli.add_arguments(emulate)
+    emulate.set_defaults(func=_emulate)
+
+    invoke = sub.add_parser(
+        "invoke",
+        help="invoke a function and print the result",
+        description="POST an event to the Invoke API (the emulator's, or any compatible one) "
+        "and print the result, the function error if any and the REPORT line.",
+        epilog="exit statuses: 0 success, 1 function error or service error, 2 usage error.",
+    )
+    from lambdabox import invoke as invoke_cmd
+
+    invoke_cmd.add_arguments(invoke)
+    invoke.set_defaults(func=_invoke)
 
     demo = sub.add_parser(
         "demo",

@@ -7,11 +7,12 @@ Runtime API itself raises out to `__main__`, which exits with a documented statu
 from __future__ import annotations
 
 import os
+import sys
 
 from . import _codec, _faults
 from . import protocol as p
 from ._context import LambdaContext
-from ._errors import FaultError
+from ._errors import FaultError, RuntimeAPIError
 from ._handler import load_handler
 from ._logging import STATE, error_lines, format_line, level_enabled
 
@@ -120,11 +121,11 @@ class Runtime:
         except Exception as exc:
             self._fail(inv, _faults.from_exception(exc, inv.request_id))
             return
-        self.client.post_response(inv, body, content_type)
+        _answer(inv, self.client.post_response, inv, body, content_type)
 
     def _fail(self, inv: InvocationRequest, error: ErrorPayload) -> None:
         self._log_error(error)
-        self.client.post_error(inv, error)
+        _answer(inv, self.client.post_error, inv, error)
 
     def _log_error(self, error: ErrorPayload) -> None:
         self.sink.log_error(error_lines(error.to_dict(), self.sink.config))
@@ -170,7 +171,17 @@ class Runtime:
                 self._log_error(error)
                 failure.append(error)
 
-        self.client.post_stream(inv, chunks(), p.CONTENT_TYPE_STREAM, failure)
+        _answer(inv, self.client.post_stream, inv, chunks(), p.CONTENT_TYPE_STREAM, failure)
+
+
+def _answer(inv: InvocationRequest, post: Callable[..., None], *args: Any) -> None:
+    """A refused post (413, stale id) ends this invocation, not the runtime; a lost API does."""
+    try:
+        post(*args)
+    except RuntimeAPIError as exc:
+        if exc.status is None:
+            raise
+        sys.stderr.write(f"runtime_interface: invocation {inv.request_id}: {exc}\n")
 
 
 def _take_one(items: Iterator[Any]) -> list[Any]:

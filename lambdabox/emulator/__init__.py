@@ -1,0 +1,1 @@
+"""Lambda Runtime API and Invoke API emulator."""

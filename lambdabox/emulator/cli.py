@@ -1,0 +1,153 @@
+"""`lambdabox emulate`: arguments (aws-lambda-rie's included) to an EmulatorConfig, then serve."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Mapping
+
+from lambdabox.emulator.config import (
+    ConfigError,
+    EmulatorConfig,
+    function_from_environ,
+    resolve_command,
+    split_address,
+)
+
+DESCRIPTION = """\
+Run COMMAND as a Lambda runtime and serve the Lambda Invoke API for it, like
+aws-lambda-rie but with the service's behaviour: status codes and function errors,
+timeouts that recycle the environment, crash recovery, concurrent environments, REPORT
+lines with real memory figures.
+
+examples:
+  lambdabox emulate -- python -m runtime_interface app.handler
+  curl -d '{"name": "x"}' http://127.0.0.1:8080/2015-03-31/functions/function/invocations
+
+The function's settings come from the environment, as for aws-lambda-rie:
+AWS_LAMBDA_FUNCTION_TIMEOUT (s, default 300), AWS_LAMBDA_FUNCTION_MEMORY_SIZE (MB),
+AWS_LAMBDA_FUNCTION_NAME, AWS_LAMBDA_FUNCTION_VERSION, AWS_LAMBDA_LOG_GROUP_NAME,
+AWS_LAMBDA_LOG_STREAM_NAME, AWS_REGION, credentials; AWS_LAMBDA_MAX_CONCURRENCY=N lets
+one runtime take N invocations at once (multi-concurrent runtimes).
+exit statuses: 0 stopped by SIGINT/SIGTERM, 1 could not start, 2 usage error."""
+
+
+def in_container() -> bool:
+    return os.path.exists("/.dockerenv") or os.path.exists("/run/.containerenv")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    default_host = "0.0.0.0" if in_container() else "127.0.0.1"
+    parser.add_argument(
+        "--runtime-interface-emulator-address",
+        "--listen",
+        dest="listen",
+        default=f"{default_host}:8080",
+        metavar="HOST:PORT",
+        help="where the Invoke API listens (default %(default)s)",
+    )
+    parser.add_argument(
+        "--runtime-api-address",
+        default="127.0.0.1:9001",
+        metavar="HOST:PORT",
+        help="the first environment's Runtime API (default %(default)s); others use free ports",
+    )
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("LOG_LEVEL", "info"),
+        help="emulator log level (accepted for aws-lambda-rie compatibility)",
+    )
+    parser.add_argument(
+        "--max-concurrency",
+        type=int,
+        default=1,
+        metavar="N",
+        help="environments started on demand, at most N (default 1)",
+    )
+    parser.add_argument(
+        "--init",
+        choices=("eager", "lazy"),
+        default="eager",
+        help="init the first environment at start (default) or on first invoke",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        metavar="S",
+        help="function timeout (overrides AWS_LAMBDA_FUNCTION_TIMEOUT)",
+    )
+    parser.add_argument(
+        "--memory-size",
+        type=int,
+        metavar="MB",
+        help="function memory (overrides AWS_LAMBDA_FUNCTION_MEMORY_SIZE)",
+    )
+    parser.add_argument("--enable-init-caching", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "command",
+        nargs=argparse.REMAINDER,
+        help="the runtime (default: the bootstrap in /var/task, /opt, /var/runtime)",
+    )
+
+
+def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> EmulatorConfig:
+    env = dict(environ)
+    if args.timeout is not None:
+        env["AWS_LAMBDA_FUNCTION_TIMEOUT"] = str(args.timeout)
+    if args.memory_size is not None:
+        env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(args.memory_size)
+    command = [c for c in args.command if c != "--"] if args.command[:1] == ["--"] else args.command
+    argv, cwd, handler = resolve_command(command)
+    invoke_host, invoke_port = split_address(args.listen, "--runtime-interface-emulator-address")
+    api_host, api_port = split_address(args.runtime_api_address, "--runtime-api-address")
+    if args.max_concurrency < 1:
+        raise ConfigError("--max-concurrency must be at least 1")
+    runtime_concurrency = 1
+    raw = env.get("AWS_LAMBDA_MAX_CONCURRENCY", "")
+    if raw:
+        if not raw.isdigit() or int(raw) < 1:
+            raise ConfigError(f"AWS_LAMBDA_MAX_CONCURRENCY must be a positive integer, not {raw!r}")
+        runtime_concurrency = int(raw)
+    overrides: dict[str, str] = {}
+    for name in ("AWS_LAMBDA_FUNCTION_TIMEOUT", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"):
+        if name in env:
+            overrides[name] = env[name]
+    return EmulatorConfig(
+        command=argv,
+        cwd=cwd,
+        handler=handler,
+        function=function_from_environ(env),
+        runtime_env=overrides,
+        invoke_host=invoke_host,
+        invoke_port=invoke_port,
+        runtime_api_host=api_host,
+        runtime_api_port=api_port,
+        max_concurrency=args.max_concurrency,
+        runtime_concurrency=runtime_concurrency,
+        eager_init=args.init == "eager",
+        log_level=args.log_level,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from lambdabox.emulator.server import Emulator
+
+    try:
+        config = build_config(args, os.environ)
+    except ConfigError as exc:
+        sys.stderr.write(f"lambdabox emulate: {exc}\n")
+        return 2
+    emulator = Emulator(config)
+
+    def announce(line: str) -> None:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    try:
+        asyncio.run(emulator.serve_until_signal(announce))
+    except OSError as exc:
+        sys.stderr.write(f"lambdabox emulate: cannot start: {exc}. Is the port in use?\n")
+        return 1
+    return 0

@@ -1,0 +1,258 @@
+"""One execution environment: a runtime process, its own Runtime API endpoint, its lifecycle.
+
+States: NEW -> INITIALIZING -> READY; any failure (init error, crash, timeout) -> DEAD,
+and the next invocation initialises a fresh process ("suppressed init", as the service
+does). Every invocation handed to the environment is answered exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from lambdabox.emulator.httpserver import HTTPServer
+from lambdabox.emulator.invocation import Invocation, Outcome
+from lambdabox.emulator.process import RuntimeProcess, describe_exit
+from lambdabox.emulator.runtime_api import RuntimeAPI
+
+KILL_GRACE_WITH_EXTENSIONS_S = 2.0
+
+
+class State(enum.Enum):
+    NEW = "new"
+    INITIALIZING = "initializing"
+    READY = "ready"
+    DEAD = "dead"
+
+
+@dataclass(frozen=True)
+class Launch:
+    """How to start the runtime: command, working directory, environment."""
+
+    command: Sequence[str]
+    cwd: str | None
+    env: Mapping[str, str]
+
+
+class Environment:
+    """A runtime process behind its own Runtime API listener."""
+
+    def __init__(
+        self,
+        index: int,
+        launch: Launch,
+        *,
+        host: str,
+        port: int,
+        capacity: int,
+        init_timeout_s: float,
+        log: Callable[[str], None],
+    ) -> None:
+        self.index = index
+        self.capacity = capacity
+        self.reserved = 0
+        self.state = State.NEW
+        self._launch = launch
+        self._init_timeout_s = init_timeout_s
+        self._log = log
+        self._api = RuntimeAPI(self)
+        self._server = HTTPServer(self._api.handle, host, port, name=f"runtime-api-{index}")
+        self._process: RuntimeProcess | None = None
+        self._ready = asyncio.Event()
+        self._init: asyncio.Future[Outcome | None] | None = None
+        self._init_started = 0.0
+        self.init_duration_ms: float | None = None
+        self.init_error: Outcome | None = None
+        self.inflight: dict[str, Invocation] = {}
+        self.waiting: deque[asyncio.Future[Invocation]] = deque()
+        self._watcher: asyncio.Task[None] | None = None
+        self._stale_failure: Outcome | None = None
+        self._killer: asyncio.Future[None] | None = None
+        self.extensions = 0
+
+    @property
+    def address(self) -> str:
+        host, port = self._server.address
+        return f"{host}:{port}"
+
+    async def open(self) -> None:
+        await self._server.start()
+
+    async def close(self) -> None:
+        await self._kill(graceful=True)
+        await self._server.close()
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    async def init(self) -> Outcome | None:
+        """Start the runtime if it is not running; wait for init. None means success."""
+        if self.state in (State.NEW, State.DEAD):
+            if self._stale_failure is not None:  # an eager init failed with nobody waiting
+                failure, self._stale_failure = self._stale_failure, None
+                return failure
+            await self._spawn()
+        assert self._init is not None
+        return await asyncio.shield(self._init)
+
+    async def prewarm(self) -> None:
+        """Init ahead of the first invocation; a failure is kept for that invocation."""
+        failure = await self.init()
+        if failure is not None and self.reserved == 0:
+            self._stale_failure = failure
+
+    async def _spawn(self) -> None:
+        self.state = State.INITIALIZING
+        self.init_error = None
+        self.init_duration_ms = None
+        self._ready.clear()
+        self._init = asyncio.get_running_loop().create_future()
+        env = dict(self._launch.env, AWS_LAMBDA_RUNTIME_API=self.address)
+        self._init_started = time.monotonic()
+        self._process = await RuntimeProcess.spawn(
+            self._launch.command, cwd=self._launch.cwd, env=env, on_line=self._on_line
+        )
+        self._watcher = asyncio.ensure_future(self._watch(self._process))
+        asyncio.get_running_loop().call_later(
+            self._init_timeout_s, self._init_timed_out, self._init
+        )
+
+    def _init_timed_out(self, init: asyncio.Future[Outcome | None]) -> None:
+        if init is self._init and not init.done():
+            secs = f"{self._init_timeout_s:.2f}"
+            self._finish_init(
+                Outcome.error("Sandbox.Timedout", f"Init timed out after {secs} seconds")
+            )
+            self._killer = asyncio.ensure_future(self._kill(graceful=False))
+
+    def _finish_init(self, failure: Outcome | None) -> None:
+        if self._init is None or self._init.done():
+            return
+        if failure is None:
+            self.init_duration_ms = (time.monotonic() - self._init_started) * 1000
+            self.state = State.READY
+        else:
+            self.state = State.DEAD
+        self._init.set_result(failure)
+
+    def runtime_ready(self) -> None:
+        """The runtime asked for its first event: init is complete."""
+        self._finish_init(None)
+
+    def runtime_init_error(self, outcome: Outcome) -> None:
+        self.init_error = outcome
+
+    async def _watch(self, process: RuntimeProcess) -> None:
+        code = await process.wait()
+        if process is not self._process:
+            return
+        reason = f"Runtime exited with error: {describe_exit(code)}"
+        if self.init_error is not None:
+            self._finish_init(self.init_error)
+        else:
+            self._finish_init(Outcome.error("Runtime.ExitError", f"Error: {reason}"))
+        self.state = State.DEAD
+        for inv in list(self.inflight.values()):
+            inv.settle(
+                Outcome.error("Runtime.ExitError", f"RequestId: {inv.request_id} Error: {reason}")
+            )
+        self.inflight.clear()
+        while self.waiting:
+            self.waiting.popleft().cancel()
+        self._ready.set()  # wake invocations waiting for a /next that will never come
+
+    async def _kill(self, graceful: bool) -> None:
+        process = self._process
+        if process is None or process.returncode is not None:
+            return
+        grace = KILL_GRACE_WITH_EXTENSIONS_S if (graceful or self.extensions) else 0.0
+        await process.stop(grace)
+        if self._watcher is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+
+    # -- invocations -----------------------------------------------------------------
+
+    async def invoke(self, inv: Invocation) -> Outcome:
+        """Run one invocation here (init first when needed) and return what the caller gets."""
+        while True:
+            failure = await self.init()
+            if failure is not None:
+                return failure
+            waiter = await self._next_waiter()
+            if waiter is not None:
+                break  # else the runtime died before asking for this event: init again
+        cold_ms = self.init_duration_ms
+        self.init_duration_ms = None
+        inv.started_at = time.monotonic()
+        inv.deadline_ms = int(time.time() * 1000 + inv.timeout_s * 1000)
+        self.inflight[inv.request_id] = inv
+        self._emit(inv, f"START RequestId: {inv.request_id} Version: {self._version()}")
+        waiter.set_result(inv)
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(inv.outcome), inv.timeout_s)
+        except asyncio.TimeoutError:
+            secs = f"{inv.timeout_s:.2f}"
+            inv.settle(
+                Outcome.error(
+                    "Sandbox.Timedout",
+                    f"RequestId: {inv.request_id} Error: Task timed out after {secs} seconds",
+                )
+            )
+            outcome = inv.outcome.result()
+            self.inflight.pop(inv.request_id, None)
+            await self._kill(graceful=False)
+        self.inflight.pop(inv.request_id, None)
+        self._report(inv, cold_ms)
+        return outcome
+
+    async def _next_waiter(self) -> asyncio.Future[Invocation] | None:
+        """A runtime blocked on GET /next, or None when the runtime died meanwhile."""
+        while True:
+            while self.waiting:
+                waiter = self.waiting.popleft()
+                if not waiter.done():
+                    return waiter
+            if self.state is State.DEAD:
+                return None
+            await self._ready.wait()
+            self._ready.clear()
+
+    def add_waiter(self, waiter: asyncio.Future[Invocation]) -> None:
+        """A runtime (worker) is blocked on GET /next."""
+        self.waiting.append(waiter)
+        self._ready.set()
+
+    # -- logs ------------------------------------------------------------------------
+
+    def _version(self) -> str:
+        return self._launch.env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+
+    def _on_line(self, line: str) -> None:
+        for inv in self.inflight.values():
+            inv.logs.append(line)
+        self._log(line)
+
+    def _emit(self, inv: Invocation, line: str) -> None:
+        inv.logs.append(line)
+        self._log(line)
+
+    def _report(self, inv: Invocation, cold_ms: float | None) -> None:
+        duration = (time.monotonic() - inv.started_at) * 1000
+        duration = min(duration, inv.timeout_s * 1000)
+        memory = self._launch.env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008")
+        used = self._process.peak_memory_mb() if self._process is not None else 0
+        line = (
+            f"REPORT RequestId: {inv.request_id}\tDuration: {duration:.2f} ms\t"
+            f"Billed Duration: {math.ceil(duration)} ms\tMemory Size: {memory} MB\t"
+            f"Max Memory Used: {used} MB\t"
+        )
+        if cold_ms is not None:
+            line += f"Init Duration: {cold_ms:.2f} ms\t"
+        self._emit(inv, f"END RequestId: {inv.request_id}")
+        self._emit(inv, line)

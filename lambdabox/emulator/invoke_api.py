@@ -1,0 +1,163 @@
+"""The Lambda Invoke API as callers (AWS SDKs, curl, `lambdabox invoke`) see it."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+from urllib.parse import parse_qs, unquote
+
+from lambdabox.emulator.config import FunctionConfig
+from lambdabox.emulator.httpserver import BodyTooLarge, Request, Responder
+from lambdabox.emulator.invocation import Invocation, Outcome
+from lambdabox.emulator.pool import Pool, TooManyRequests
+
+MAX_REQUEST_BYTES = 6 * 1024 * 1024  # 6291456: the service's synchronous request limit
+MAX_EVENT_REQUEST_BYTES = 256 * 1024
+LOG_TAIL_BYTES = 4096
+_PREFIX = "/2015-03-31/functions/"
+_SUFFIX = "/invocations"
+
+
+def service_error(responder: Responder, status: int, error_type: str, message: str) -> None:
+    """An AWS service error: x-amzn-ErrorType header and {"Type","message"} body."""
+    kind = "Service" if status >= 500 else "User"
+    body = json.dumps({"Type": kind, "message": message}).encode()
+    responder.send(
+        status,
+        [("Content-Type", "application/json"), ("x-amzn-ErrorType", error_type)],
+        body,
+    )
+
+
+class InvokeAPI:
+    """POST /2015-03-31/functions/{name}/invocations, plus Event queueing and DryRun."""
+
+    def __init__(self, pool: Pool, function: FunctionConfig) -> None:
+        self._pool = pool
+        self._function = function
+        self._events: asyncio.Queue[Invocation | None] = asyncio.Queue()
+        self._workers: list[asyncio.Task[None]] = []
+
+    def start_event_workers(self, count: int) -> None:
+        self._workers = [asyncio.ensure_future(self._event_worker()) for _ in range(count)]
+
+    async def close(self) -> None:
+        # A sentinel per worker as well as cancel(): asyncio.wait_for may swallow a
+        # cancellation that races with the invocation finishing.
+        for worker in self._workers:
+            self._events.put_nowait(None)
+            worker.cancel()
+        if self._workers:
+            await asyncio.wait(self._workers, timeout=10)
+
+    async def _event_worker(self) -> None:
+        while True:
+            inv = await self._events.get()
+            if inv is None:
+                return
+            try:
+                await self._pool.invoke(inv, wait=True)
+            finally:
+                self._events.task_done()
+
+    async def handle(self, request: Request, responder: Responder) -> None:
+        path = request.path
+        if not (path.startswith(_PREFIX) and path.endswith(_SUFFIX)):
+            if path == "/2015-03-31/functions" or path.startswith(_PREFIX):
+                service_error(responder, 404, "ResourceNotFoundException", f"No route {path}")
+            else:
+                service_error(responder, 404, "UnknownOperationException", f"Unknown path {path}")
+            return
+        if request.method != "POST":
+            service_error(responder, 405, "MethodNotAllowedException", "Use POST to invoke")
+            return
+        await self._invoke(request, responder, unquote(path[len(_PREFIX) : -len(_SUFFIX)]))
+
+    async def _invoke(self, request: Request, responder: Responder, name: str) -> None:
+        headers = request.headers
+        kind = headers.get("x-amz-invocation-type", "RequestResponse")
+        if kind not in ("RequestResponse", "Event", "DryRun"):
+            message = f"Invalid invocation type {kind!r}: use RequestResponse, Event or DryRun"
+            service_error(responder, 400, "InvalidParameterValueException", message)
+            return
+        limit = MAX_EVENT_REQUEST_BYTES if kind == "Event" else MAX_REQUEST_BYTES
+        try:
+            payload = await request.body(limit)
+        except BodyTooLarge:
+            message = f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
+            service_error(responder, 413, "RequestEntityTooLargeException", message)
+            return
+        try:
+            client_context = _client_context(headers.get("x-amz-client-context"))
+        except _BadClientContext:
+            message = "Client context must be a valid Base64-encoded JSON object."
+            service_error(responder, 400, "InvalidRequestContentException", message)
+            return
+        qualifier = parse_qs(request.query).get("Qualifier", [""])[0]
+        arn = (
+            self._function.arn
+            if name in ("function", self._function.name)
+            else (self._function.arn.rsplit(":", 1)[0] + ":" + name.rsplit(":", 1)[-1])
+        )
+        inv = Invocation(
+            payload=payload,
+            arn=f"{arn}:{qualifier}" if qualifier else arn,
+            timeout_s=self._function.timeout_s,
+            content_type=headers.get("content-type") or "application/json",
+            client_context=client_context,
+            tenant_id=headers.get("x-amz-tenant-id"),
+        )
+        if "x-amzn-trace-id" in headers:
+            inv.trace_id = headers["x-amzn-trace-id"]
+        common = [
+            ("x-amzn-RequestId", inv.request_id),
+            ("X-Amzn-Trace-Id", inv.trace_id),
+            ("X-Amz-Executed-Version", self._function.version),
+        ]
+        if kind == "DryRun":
+            responder.send(204, common)
+            return
+        if kind == "Event":
+            self._events.put_nowait(inv)
+            responder.send(202, common)
+            return
+        try:
+            outcome = await self._pool.invoke(inv)
+        except TooManyRequests:
+            service_error(responder, 429, "TooManyRequestsException", "Rate Exceeded.")
+            return
+        responder.send(200, self._answer_headers(inv, outcome, common, headers), outcome.body)
+
+    def _answer_headers(
+        self,
+        inv: Invocation,
+        outcome: Outcome,
+        common: list[tuple[str, str]],
+        request_headers: dict[str, str],
+    ) -> list[tuple[str, str]]:
+        out = [("Content-Type", outcome.content_type), *common]
+        if outcome.function_error:
+            out.append(("X-Amz-Function-Error", "Unhandled"))
+        if request_headers.get("x-amz-log-type", "None") == "Tail":
+            tail = ("\n".join(inv.logs) + "\n").encode()[-LOG_TAIL_BYTES:]
+            out.append(("X-Amz-Log-Result", base64.b64encode(tail).decode("ascii")))
+        return out
+
+
+class _BadClientContext(ValueError):
+    pass
+
+
+def _client_context(header: str | None) -> str | None:
+    """The decoded client context JSON (None when absent); _BadClientContext when malformed."""
+    if not header:
+        return None
+    try:
+        text = base64.b64decode(header, validate=True).decode("utf-8")
+        if isinstance(json.loads(text), dict):
+            return text
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise _BadClientContext(header)

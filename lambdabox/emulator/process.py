@@ -1,0 +1,129 @@
+"""Runtimes as local processes: spawn, stream their output, measure memory, stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            found.extend(int(c) for c in task.read_text().split())
+    return found
+
+
+def peak_memory_bytes(pid: int) -> int:
+    """Peak resident memory (VmHWM) of a process and its descendants, as Linux reports it."""
+    total, stack, seen = 0, [pid], set()
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1]) * 1024
+                    break
+        stack.extend(_children(current))
+    return total
+
+
+class RuntimeProcess:
+    """A runtime started as a process group; its merged stdout/stderr go to `on_line`."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, on_line: Callable[[str], None]) -> None:
+        self._proc = proc
+        self._on_line = on_line
+        self._peak = 0
+        self._reader = asyncio.ensure_future(self._pump())
+
+    @classmethod
+    async def spawn(
+        cls,
+        command: Sequence[str],
+        *,
+        cwd: str | None,
+        env: Mapping[str, str],
+        on_line: Callable[[str], None],
+    ) -> RuntimeProcess:
+        proc = await asyncio.create_subprocess_exec(
+            *command,
+            cwd=cwd,
+            env=dict(env),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return cls(proc, on_line)
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self._proc.returncode
+
+    async def _pump(self) -> None:
+        stream = self._proc.stdout
+        assert stream is not None
+        while True:
+            try:
+                line = await stream.readline()
+            except ValueError:  # a line over the stream limit: pass it on in pieces
+                line = await stream.read(65536)
+            if not line:
+                return
+            self._on_line(line.decode("utf-8", "replace").rstrip("\n"))
+
+    async def wait(self) -> int:
+        code = await self._proc.wait()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reader
+        return code
+
+    async def drain_output(self, grace_s: float = 0.005) -> None:
+        """Give output already written by the runtime a moment to be forwarded."""
+        await asyncio.sleep(grace_s)
+
+    def peak_memory_mb(self) -> int:
+        """Max memory used so far, in MB (rounded up), across the process tree."""
+        if self._proc.returncode is None:
+            self._peak = max(self._peak, peak_memory_bytes(self._proc.pid))
+        return -(-self._peak // (1024 * 1024))
+
+    def signal(self, signum: int) -> None:
+        """Signal the whole process group (the runtime and anything it started)."""
+        if self._proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._proc.pid, signum)
+
+    async def stop(self, grace_s: float) -> None:
+        """SIGTERM, then SIGKILL after `grace_s` (at once when grace is 0)."""
+        if grace_s > 0:
+            self.signal(signal.SIGTERM)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._proc.wait()), grace_s)
+        self.signal(signal.SIGKILL)
+        await self.wait()
+
+
+def describe_exit(code: int) -> str:
+    """The service's wording: 'exit status N' or 'signal: killed'."""
+    if code >= 0:
+        return f"exit status {code}"
+    names = {
+        signal.SIGKILL: "killed",
+        signal.SIGTERM: "terminated",
+        signal.SIGSEGV: "segmentation fault",
+        signal.SIGABRT: "aborted",
+    }
+    return "signal: " + names.get(signal.Signals(-code), signal.Signals(-code).name.lower())
