@@ -30,7 +30,7 @@ class RunningEmulator:
 
     def _collect(self, line: str) -> None:
         with self._lock:
-            self.lines.append(line)
+            self.lines.extend(line.split("\n"))
 
     def log(self) -> str:
         with self._lock:

@@ -181,35 +181,35 @@ class Environment:
     async def invoke(self, inv: Invocation) -> Outcome:
         """Run one invocation here (init first when needed) and return what the caller gets."""
         while True:
-            failure = await self.init()
-            if failure is not None:
-                return failure
+            if self.state is not State.READY:
+                failure = await self.init()
+                if failure is not None:
+                    return failure
             waiter = await self._next_waiter()
             if waiter is not None:
                 break  # else the runtime died before asking for this event: init again
-        cold_ms = self.init_duration_ms
-        self.init_duration_ms = None
+        cold_ms, self.init_duration_ms = self.init_duration_ms, None
         inv.started_at = time.monotonic()
         inv.deadline_ms = int(time.time() * 1000 + inv.timeout_s * 1000)
         self.inflight[inv.request_id] = inv
-        self._emit(inv, f"START RequestId: {inv.request_id} Version: {self._version()}")
+        self._emit(inv, f"START RequestId: {inv.request_id} Version: {self._version}")
         waiter.set_result(inv)
+        timer = asyncio.get_running_loop().call_later(inv.timeout_s, self._time_out, inv)
         try:
-            outcome = await asyncio.wait_for(asyncio.shield(inv.outcome), inv.timeout_s)
-        except asyncio.TimeoutError:
-            secs = f"{inv.timeout_s:.2f}"
-            inv.settle(
-                Outcome.error(
-                    "Sandbox.Timedout",
-                    f"RequestId: {inv.request_id} Error: Task timed out after {secs} seconds",
-                )
-            )
-            outcome = inv.outcome.result()
+            outcome = await inv.outcome
+        finally:
+            timer.cancel()
             self.inflight.pop(inv.request_id, None)
+        if inv.timed_out:
             await self._kill(graceful=False)
-        self.inflight.pop(inv.request_id, None)
         self._report(inv, cold_ms)
         return outcome
+
+    def _time_out(self, inv: Invocation) -> None:
+        secs = f"{inv.timeout_s:.2f}"
+        message = f"RequestId: {inv.request_id} Error: Task timed out after {secs} seconds"
+        if inv.settle(Outcome.error("Sandbox.Timedout", message)):
+            inv.timed_out = True
 
     async def _next_waiter(self) -> asyncio.Future[Invocation] | None:
         """A runtime blocked on GET /next, or None when the runtime died meanwhile."""
@@ -230,6 +230,7 @@ class Environment:
 
     # -- logs ------------------------------------------------------------------------
 
+    @property
     def _version(self) -> str:
         return self._launch.env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
 
@@ -243,16 +244,17 @@ class Environment:
         self._log(line)
 
     def _report(self, inv: Invocation, cold_ms: float | None) -> None:
-        duration = (time.monotonic() - inv.started_at) * 1000
-        duration = min(duration, inv.timeout_s * 1000)
+        duration = min((time.monotonic() - inv.started_at) * 1000, inv.timeout_s * 1000)
         memory = self._launch.env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008")
         used = self._process.peak_memory_mb() if self._process is not None else 0
-        line = (
+        report = (
             f"REPORT RequestId: {inv.request_id}\tDuration: {duration:.2f} ms\t"
             f"Billed Duration: {math.ceil(duration)} ms\tMemory Size: {memory} MB\t"
             f"Max Memory Used: {used} MB\t"
         )
         if cold_ms is not None:
-            line += f"Init Duration: {cold_ms:.2f} ms\t"
-        self._emit(inv, f"END RequestId: {inv.request_id}")
-        self._emit(inv, line)
+            report += f"Init Duration: {cold_ms:.2f} ms\t"
+        end = f"END RequestId: {inv.request_id}"
+        inv.logs.append(end)
+        inv.logs.append(report)
+        self._log(f"{end}\n{report}")

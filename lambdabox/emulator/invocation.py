@@ -51,6 +51,7 @@ class Invocation:
     deadline_ms: int = 0
     started_at: float = 0.0
     logs: list[str] = field(default_factory=list)
+    timed_out: bool = False
     outcome: asyncio.Future[Outcome] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -18,6 +19,14 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _hwm_bytes(pid: int) -> int:
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/status", "rb") as status:
+        for line in status:
+            if line.startswith(b"VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def peak_memory_bytes(pid: int) -> int:
     """Peak resident memory (VmHWM) of a process and its descendants, as Linux reports it."""
     total, stack, seen = 0, [pid], set()
@@ -26,11 +35,7 @@ def peak_memory_bytes(pid: int) -> int:
         if current in seen:
             continue
         seen.add(current)
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    total += int(line.split()[1]) * 1024
-                    break
+        total += _hwm_bytes(current)
         stack.extend(_children(current))
     return total
 
@@ -42,7 +47,9 @@ class RuntimeProcess:
         self._proc = proc
         self._on_line = on_line
         self._peak = 0
+        self._read_at = 0.0
         self._reader = asyncio.ensure_future(self._pump())
+        self._sampler = asyncio.ensure_future(self._sample())
 
     @classmethod
     async def spawn(
@@ -86,6 +93,7 @@ class RuntimeProcess:
 
     async def wait(self) -> int:
         code = await self._proc.wait()
+        self._sampler.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._reader
         return code
@@ -94,10 +102,22 @@ class RuntimeProcess:
         """Give output already written by the runtime a moment to be forwarded."""
         await asyncio.sleep(grace_s)
 
-    def peak_memory_mb(self) -> int:
-        """Max memory used so far, in MB (rounded up), across the process tree."""
-        if self._proc.returncode is None:
+    async def _sample(self, every_s: float = 0.2) -> None:
+        """Track the whole tree's peak in the background; children may come and go."""
+        while self._proc.returncode is None:
             self._peak = max(self._peak, peak_memory_bytes(self._proc.pid))
+            await asyncio.sleep(every_s)
+
+    def peak_memory_mb(self) -> int:
+        """Max memory used so far, in MB (rounded up).
+
+        The whole tree is sampled in the background; the runtime's own high-water mark is
+        read here too, at most every 50 ms, so that a busy emulator is not slowed down.
+        """
+        now = time.monotonic()
+        if self._proc.returncode is None and now - self._read_at > 0.05:
+            self._read_at = now
+            self._peak = max(self._peak, _hwm_bytes(self._proc.pid))
         return -(-self._peak // (1024 * 1024))
 
     def signal(self, signum: int) -> None:

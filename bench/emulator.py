@@ -1,0 +1,191 @@
+"""Emulator benchmarks: warm invoke round trip against the loopback floor, cold start, scaling.
+
+The emulator runs as `lambdabox emulate` in its own process with our client as the
+runtime; callers use one keep-alive connection each (TCP_NODELAY), like an SDK does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from runtime_interface._http import Connection
+
+HANDLERS = Path(__file__).resolve().parent / "handlers"
+INVOKE_PATH = "/2015-03-31/functions/function/invocations"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running_emulator(python: Path, max_concurrency: int = 1) -> Iterator[tuple[str, float]]:
+    """Start `lambdabox emulate`; yield its address and the ms from start to first answer."""
+    port = free_port()
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lambdabox",
+            "emulate",
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--runtime-api-address",
+            "127.0.0.1:0",
+            "--max-concurrency",
+            str(max_concurrency),
+            "--",
+            str(python),
+            "-m",
+            "runtime_interface",
+            "echo.handler",
+        ],
+        cwd=HANDLERS,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "AWS_LAMBDA_FUNCTION_TIMEOUT": "30"},
+    )
+    address = f"127.0.0.1:{port}"
+    try:
+        deadline = started + 30
+        while True:
+            try:
+                conn = Connection(address, "bench")
+                conn.connect()
+                resp = conn.request("POST", INVOKE_PATH, b"{}")
+                conn.close()
+                if resp.status == 200:
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the emulator did not answer within 30 s") from None
+                time.sleep(0.002)
+        yield address, (time.monotonic() - started) * 1000
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def invoke_latencies(address: str, event: bytes, count: int) -> list[float]:
+    """Per-invoke round trip in ms, sequential, one keep-alive connection."""
+    conn = Connection(address, "bench")
+    conn.connect()
+    samples = []
+    try:
+        for _ in range(20):
+            conn.request("POST", INVOKE_PATH, event)
+        for _ in range(count):
+            started = time.perf_counter()
+            resp = conn.request("POST", INVOKE_PATH, event)
+            samples.append((time.perf_counter() - started) * 1000)
+            if resp.status != 200:
+                raise RuntimeError(f"invoke failed: {resp.status}")
+    finally:
+        conn.close()
+    return samples
+
+
+def throughput(address: str, event: bytes, callers: int, seconds: float) -> float:
+    """Invokes/s from `callers` threads for `seconds`; throttled calls (429) are retried."""
+    done = [0] * callers
+    stop = time.monotonic() + seconds
+
+    def caller(index: int) -> None:
+        conn = Connection(address, "bench")
+        conn.connect()
+        try:
+            while time.monotonic() < stop:
+                if conn.request("POST", INVOKE_PATH, event).status == 200:
+                    done[index] += 1
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=caller, args=(i,)) for i in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(done) / seconds
+
+
+class _Echo(asyncio.Protocol):
+    """The floor's server: answers each request on a kept-alive connection at once."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        sock = transport.get_extra_info("socket")
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.transport = transport
+        self.buffer = b""
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while b"\r\n\r\n" in self.buffer:
+            head, _, rest = self.buffer.partition(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            if len(rest) < length:
+                return
+            body, self.buffer = rest[:length], rest[length:]
+            assert isinstance(self.transport, asyncio.WriteTransport)
+            self.transport.write(
+                b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%b" % (len(body), body)
+            )
+
+
+def serve_echo() -> None:
+    """Run the floor's echo server (in its own process, as the emulator is); print its port."""
+    loop = asyncio.new_event_loop()
+    server = loop.run_until_complete(loop.create_server(_Echo, "127.0.0.1", 0))
+    print(server.sockets[0].getsockname()[1], flush=True)
+    loop.run_forever()
+
+
+def floor_latencies(event: bytes, count: int) -> list[float]:
+    """Two keep-alive loopback round trips per sample: the physical floor of an invoke."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from bench.emulator import serve_echo; serve_echo()"],
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline())
+        conn = Connection(f"127.0.0.1:{port}", "bench")
+        conn.connect()
+        samples = []
+        try:
+            for i in range(count + 20):
+                started = time.perf_counter()
+                conn.request("POST", "/a", event)
+                conn.request("POST", "/b", event)
+                if i >= 20:
+                    samples.append((time.perf_counter() - started) * 1000)
+        finally:
+            conn.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    return samples
+
+
+def p50(samples: list[float]) -> float:
+    return statistics.median(samples)
