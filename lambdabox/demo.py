@@ -1,68 +1,105 @@
-"""`make demo`: run the sample function with the runtime interface client and invoke it.
+"""`make demo`: the sample function under `lambdabox emulate`, invoked through the Invoke API.
 
-Until the emulator lands, the Runtime API is the strict test server from
-`lambdabox.testing`; the client runs as a real process, exactly as in an image.
+It starts the emulator as its own process (as a user would), with the runtime interface
+client as the runtime, invokes the function twice and prints results and REPORT lines.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from lambdabox.testing import RuntimeAPIServer
+from lambdabox.invoke import InvokeResult, invoke
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "hello"
 
 
-def main(json_output: bool = False) -> int:
-    events = [{"name": "lambdabox"}, {"name": "again"}]
-    results = []
-    with RuntimeAPIServer() as api:
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "AWS_LAMBDA_RUNTIME_API": api.address,
-            "AWS_LAMBDA_FUNCTION_NAME": "hello",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
-        }
-        started = time.monotonic()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "runtime_interface", "app.handler"],
-            cwd=EXAMPLE,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen[bytes]) -> InvokeResult:
+    deadline = time.monotonic() + 30
+    while True:
         try:
-            for event in events:
-                sent = time.monotonic()
-                out = api.enqueue(event, timeout_s=3).wait(30)
-                results.append(
-                    {
-                        "event": event,
-                        "kind": out.kind,
-                        "result": out.json(),
-                        "ms": round((time.monotonic() - sent) * 1000, 2),
-                    }
-                )
-            first_next = api.wait_first_next(0)
-        finally:
-            proc.terminate()
-            logs, _ = proc.communicate(timeout=10)
-    startup = round(((first_next or started) - started) * 1000, 1)
+            return invoke(url, b'{"name": "lambdabox"}')
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    "the emulator did not start; run it by hand to see why"
+                ) from None
+            time.sleep(0.05)
+
+
+def main(json_output: bool = False) -> int:
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "lambdabox",
+        "emulate",
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--runtime-api-address",
+        "127.0.0.1:0",
+        "--",
+        sys.executable,
+        "-m",
+        "runtime_interface",
+        "app.handler",
+    ]
+    env = {
+        **os.environ,
+        "AWS_LAMBDA_FUNCTION_NAME": "hello",
+        "AWS_LAMBDA_FUNCTION_TIMEOUT": "3",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+    }
+    url = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        command, cwd=EXAMPLE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        first = _wait_until_up(url, proc)
+        cold_ms = (time.monotonic() - started) * 1000
+        second = invoke(url, b'{"name": "again"}')
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=10)
+    results = [first, second]
     if json_output:
-        print(json.dumps({"startup_ms": startup, "invocations": results}, indent=2))
+        doc = {
+            "cold_start_ms": round(cold_ms, 1),
+            "invocations": [
+                {
+                    "payload": json.loads(r.payload),
+                    "functionError": r.function_error,
+                    "report": r.report,
+                }
+                for r in results
+            ],
+        }
+        print(json.dumps(doc, indent=2))
         return 0
-    print(f"runtime started and polled /next after {startup} ms")
+    print(
+        f"$ lambdabox emulate --listen 127.0.0.1:{port} -- python -m runtime_interface app.handler"
+    )
+    print(f"emulator up and first answer after {cold_ms:.0f} ms")
     for r in results:
-        print(f"invoke {json.dumps(r['event'])} -> {json.dumps(r['result'])}  ({r['ms']} ms)")
-    print("function log:")
-    for line in logs.decode("utf-8", "replace").splitlines():
+        print(f"invoke -> {r.payload.decode()}")
+        print(f"         {(r.report or '').strip()}")
+    print("emulator log:")
+    for line in output.decode("utf-8", "replace").splitlines():
         print("  " + line)
-    return 0
+    return 0 if all(r.status == 200 and not r.function_error for r in results) else 1
 
 
 if __name__ == "__main__":
