@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lambdabox.emulator.driver import Driver
 
 DEFAULT_TIMEOUT_S = 300
 DEFAULT_MEMORY_MB = 3008
@@ -56,6 +60,7 @@ class EmulatorConfig:
     eager_init: bool = True
     init_timeout_s: float = INIT_TIMEOUT_S
     log_level: str = "info"
+    driver: Driver | None = None  # None: run `command` as a local process
 
 
 def _int(environ: Mapping[str, str], name: str, default: int) -> int:

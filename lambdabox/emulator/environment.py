@@ -13,12 +13,13 @@ import enum
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from lambdabox.emulator.driver import Driver, RuntimeHandle
 from lambdabox.emulator.httpserver import HTTPServer
 from lambdabox.emulator.invocation import Invocation, Outcome
-from lambdabox.emulator.process import RuntimeProcess, describe_exit
+from lambdabox.emulator.process import describe_exit
 from lambdabox.emulator.runtime_api import RuntimeAPI
 
 KILL_GRACE_WITH_EXTENSIONS_S = 2.0
@@ -33,10 +34,9 @@ class State(enum.Enum):
 
 @dataclass(frozen=True)
 class Launch:
-    """How to start the runtime: command, working directory, environment."""
+    """How to start the runtime: a driver (process or container) and its environment."""
 
-    command: Sequence[str]
-    cwd: str | None
+    driver: Driver
     env: Mapping[str, str]
 
 
@@ -63,7 +63,7 @@ class Environment:
         self._log = log
         self._api = RuntimeAPI(self)
         self._server = HTTPServer(self._api.handle, host, port, name=f"runtime-api-{index}")
-        self._process: RuntimeProcess | None = None
+        self._process: RuntimeHandle | None = None
         self._ready = asyncio.Event()
         self._init: asyncio.Future[Outcome | None] | None = None
         self._init_started = 0.0
@@ -114,9 +114,7 @@ class Environment:
         self._init = asyncio.get_running_loop().create_future()
         env = dict(self._launch.env, AWS_LAMBDA_RUNTIME_API=self.address)
         self._init_started = time.monotonic()
-        self._process = await RuntimeProcess.spawn(
-            self._launch.command, cwd=self._launch.cwd, env=env, on_line=self._on_line
-        )
+        self._process = await self._launch.driver.spawn(env, self._on_line, self.index)
         self._watcher = asyncio.ensure_future(self._watch(self._process))
         asyncio.get_running_loop().call_later(
             self._init_timeout_s, self._init_timed_out, self._init
@@ -147,7 +145,7 @@ class Environment:
     def runtime_init_error(self, outcome: Outcome) -> None:
         self.init_error = outcome
 
-    async def _watch(self, process: RuntimeProcess) -> None:
+    async def _watch(self, process: RuntimeHandle) -> None:
         code = await process.wait()
         if process is not self._process:
             return

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 
 from lambdabox.emulator.config import EmulatorConfig
+from lambdabox.emulator.driver import ProcessDriver
 from lambdabox.emulator.environment import Launch
 from lambdabox.emulator.httpserver import HTTPServer
 from lambdabox.emulator.invoke_api import InvokeAPI
@@ -40,7 +41,9 @@ class Emulator:
     def __init__(self, config: EmulatorConfig, log: Callable[[str], None] | None = None) -> None:
         self.config = config
         self._log = log or _print
-        launch = Launch(config.command, config.cwd, runtime_environment(config, dict(os.environ)))
+        driver = config.driver or ProcessDriver(config.command, config.cwd)
+        base = {} if config.driver is not None else dict(os.environ)
+        launch = Launch(driver, runtime_environment(config, base))
         self.pool = Pool(
             launch,
             host=config.runtime_api_host,

@@ -1,0 +1,50 @@
+"""How an environment's runtime is started: the narrow port between the emulator and
+processes or containers. A driver starts one runtime; the handle stops and measures it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from lambdabox.emulator.process import RuntimeProcess
+
+
+class RuntimeHandle(Protocol):
+    """A started runtime (process or container)."""
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    async def wait(self) -> int:
+        """Exit status once it has stopped (negative: killed by that signal)."""
+        ...
+
+    def peak_memory_mb(self) -> int:
+        """Max memory used so far, MB rounded up."""
+        ...
+
+    async def stop(self, grace_s: float) -> None:
+        """SIGTERM, SIGKILL after `grace_s` (at once when 0); returns once stopped."""
+        ...
+
+
+class Driver(Protocol):
+    """Starts runtimes. `env` is complete (AWS_LAMBDA_RUNTIME_API included)."""
+
+    async def spawn(
+        self, env: Mapping[str, str], on_line: Callable[[str], None], index: int
+    ) -> RuntimeHandle: ...
+
+
+@dataclass(frozen=True)
+class ProcessDriver:
+    """Runtimes as local processes: `command` run in `cwd`."""
+
+    command: Sequence[str]
+    cwd: str | None = None
+
+    async def spawn(
+        self, env: Mapping[str, str], on_line: Callable[[str], None], index: int
+    ) -> RuntimeHandle:
+        return await RuntimeProcess.spawn(self.command, cwd=self.cwd, env=env, on_line=on_line)
