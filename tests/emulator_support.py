@@ -88,6 +88,7 @@ def emulator(
     env: dict[str, str] | None = None,
     eager: bool = True,
     memory_mb: int = 256,
+    extensions_dir: Path | None = None,
 ) -> Iterator[RunningEmulator]:
     config = EmulatorConfig(
         command=tuple(command),
@@ -100,6 +101,7 @@ def emulator(
         max_concurrency=max_concurrency,
         runtime_concurrency=runtime_concurrency,
         eager_init=eager,
+        extensions_dir=str(extensions_dir) if extensions_dir else None,
     )
     running = RunningEmulator(config)
     running.start()

@@ -84,6 +84,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MB",
         help="function memory (overrides AWS_LAMBDA_FUNCTION_MEMORY_SIZE)",
     )
+    parser.add_argument(
+        "--extensions-dir",
+        default="/opt/extensions",
+        metavar="DIR",
+        help="external extensions to start before the runtime (default %(default)s)",
+    )
     parser.add_argument("--enable-init-caching", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "command",
@@ -128,6 +134,7 @@ def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> Emulat
         runtime_concurrency=runtime_concurrency,
         eager_init=args.init == "eager",
         log_level=args.log_level,
+        extensions_dir=args.extensions_dir,
     )
 
 

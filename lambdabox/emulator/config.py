@@ -61,6 +61,7 @@ class EmulatorConfig:
     init_timeout_s: float = INIT_TIMEOUT_S
     log_level: str = "info"
     driver: Driver | None = None  # None: run `command` as a local process
+    extensions_dir: str | None = "/opt/extensions"
 
 
 def _int(environ: Mapping[str, str], name: str, default: int) -> int:

@@ -21,6 +21,7 @@ from lambdabox.emulator.httpserver import HTTPServer
 from lambdabox.emulator.invocation import Invocation, Outcome
 from lambdabox.emulator.process import describe_exit
 from lambdabox.emulator.runtime_api import RuntimeAPI
+from lambdabox.emulator.sidecars import Sidecars
 
 KILL_GRACE_WITH_EXTENSIONS_S = 2.0
 
@@ -38,6 +39,7 @@ class Launch:
 
     driver: Driver
     env: Mapping[str, str]
+    extensions_dir: str | None = None
 
 
 class Environment:
@@ -74,7 +76,8 @@ class Environment:
         self._watcher: asyncio.Task[None] | None = None
         self._stale_failure: Outcome | None = None
         self._killer: asyncio.Future[None] | None = None
-        self.extensions = 0
+        self._runtime_waiting = False
+        self.sidecars = Sidecars(launch.extensions_dir, launch.env, log, self._check_init)
 
     @property
     def address(self) -> str:
@@ -85,7 +88,7 @@ class Environment:
         await self._server.start()
 
     async def close(self) -> None:
-        await self._kill(graceful=True)
+        await self._kill(graceful=True, reason="spindown")
         await self._server.close()
 
     # -- lifecycle -------------------------------------------------------------------
@@ -112,8 +115,21 @@ class Environment:
         self.init_duration_ms = None
         self._ready.clear()
         self._init = asyncio.get_running_loop().create_future()
+        self._runtime_waiting = False
         env = dict(self._launch.env, AWS_LAMBDA_RUNTIME_API=self.address)
         self._init_started = time.monotonic()
+        self.sidecars.telemetry.reset()
+        self.sidecars.telemetry.emit(
+            "platform.initStart",
+            {
+                "initializationType": "on-demand",
+                "phase": "init",
+                "functionName": env.get("AWS_LAMBDA_FUNCTION_NAME", ""),
+                "functionVersion": self._version,
+                "runtimeVersion": "lambdabox",
+            },
+        )
+        await self.sidecars.start(env)
         self._process = await self._launch.driver.spawn(env, self._on_line, self.index)
         self._watcher = asyncio.ensure_future(self._watch(self._process))
         asyncio.get_running_loop().call_later(
@@ -126,21 +142,40 @@ class Environment:
             self._finish_init(
                 Outcome.error("Sandbox.Timedout", f"Init timed out after {secs} seconds")
             )
-            self._killer = asyncio.ensure_future(self._kill(graceful=False))
+            self._killer = asyncio.ensure_future(self._kill(graceful=False, reason="timeout"))
 
     def _finish_init(self, failure: Outcome | None) -> None:
         if self._init is None or self._init.done():
             return
+        self.sidecars.close_registration()
+        status = "success" if failure is None else "error"
+        duration_ms = (time.monotonic() - self._init_started) * 1000
         if failure is None:
-            self.init_duration_ms = (time.monotonic() - self._init_started) * 1000
+            self.init_duration_ms = duration_ms
             self.state = State.READY
         else:
             self.state = State.DEAD
+        phase = {"initializationType": "on-demand", "phase": "init", "status": status}
+        self.sidecars.telemetry.emit("platform.initRuntimeDone", phase)
+        self.sidecars.telemetry.emit(
+            "platform.initReport", {**phase, "metrics": {"durationMs": round(duration_ms, 3)}}
+        )
+        self.sidecars.telemetry.end_of_init()
         self._init.set_result(failure)
 
     def runtime_ready(self) -> None:
-        """The runtime asked for its first event: init is complete."""
-        self._finish_init(None)
+        """The runtime asked for its first event."""
+        self._runtime_waiting = True
+        self._check_init()
+
+    def _check_init(self) -> None:
+        """Init is complete once the runtime and every extension wait for events."""
+        if (
+            self._runtime_waiting
+            and self.state is State.INITIALIZING
+            and self.sidecars.init_ready()
+        ):
+            self._finish_init(None)
 
     def runtime_init_error(self, outcome: Outcome) -> None:
         self.init_error = outcome
@@ -164,12 +199,15 @@ class Environment:
             self.waiting.popleft().cancel()
         self._ready.set()  # wake invocations waiting for a /next that will never come
 
-    async def _kill(self, graceful: bool) -> None:
+    async def _kill(self, graceful: bool, reason: str = "failure") -> None:
+        """Stop the runtime (and extensions: SHUTDOWN first, then 2 s to finish)."""
         process = self._process
-        if process is None or process.returncode is not None:
-            return
-        grace = KILL_GRACE_WITH_EXTENSIONS_S if (graceful or self.extensions) else 0.0
-        await process.stop(grace)
+        with_extensions = self.sidecars.active
+        grace = KILL_GRACE_WITH_EXTENSIONS_S if (graceful or with_extensions) else 0.0
+        shutdown = asyncio.ensure_future(self.sidecars.shutdown(reason, grace))
+        if process is not None and process.returncode is None:
+            await process.stop(grace)
+        await shutdown
         if self._watcher is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
@@ -192,14 +230,43 @@ class Environment:
         self.inflight[inv.request_id] = inv
         self._emit(inv, f"START RequestId: {inv.request_id} Version: {self._version}")
         waiter.set_result(inv)
+        if self.sidecars.active:
+            self.sidecars.extensions.invoke_event(
+                inv.request_id, inv.deadline_ms, inv.arn, inv.trace_id
+            )
+        self.sidecars.telemetry.emit(
+            "platform.start",
+            {
+                "requestId": inv.request_id,
+                "version": self._version,
+                "tracing": {"type": "X-Amzn-Trace-Id", "value": inv.trace_id},
+            },
+        )
         timer = asyncio.get_running_loop().call_later(inv.timeout_s, self._time_out, inv)
         try:
             outcome = await inv.outcome
         finally:
             timer.cancel()
             self.inflight.pop(inv.request_id, None)
+        self.sidecars.telemetry.emit(
+            "platform.runtimeDone",
+            {
+                "requestId": inv.request_id,
+                "status": "timeout"
+                if inv.timed_out
+                else ("error" if outcome.function_error else "success"),
+                "metrics": {
+                    "durationMs": round((time.monotonic() - inv.started_at) * 1000, 3),
+                    "producedBytes": len(outcome.body),
+                },
+            },
+        )
         if inv.timed_out:
-            await self._kill(graceful=False)
+            await self._kill(graceful=False, reason="timeout")
+        elif self.sidecars.active:
+            remaining = inv.deadline_ms / 1000 - time.time()
+            if not await self.sidecars.wait_ready(remaining):
+                await self._kill(graceful=False, reason="timeout")
         self._report(inv, cold_ms)
         return outcome
 
@@ -236,6 +303,7 @@ class Environment:
         for inv in self.inflight.values():
             inv.logs.append(line)
         self._log(line)
+        self.sidecars.telemetry.emit("function", line)
 
     def _emit(self, inv: Invocation, line: str) -> None:
         inv.logs.append(line)
@@ -252,6 +320,17 @@ class Environment:
         )
         if cold_ms is not None:
             report += f"Init Duration: {cold_ms:.2f} ms\t"
+        metrics: dict[str, float] = {
+            "durationMs": round(duration, 3),
+            "billedDurationMs": math.ceil(duration),
+            "memorySizeMB": int(memory),
+            "maxMemoryUsedMB": used,
+        }
+        if cold_ms is not None:
+            metrics["initDurationMs"] = round(cold_ms, 3)
+        status = "timeout" if inv.timed_out else "success"
+        record = {"requestId": inv.request_id, "status": status, "metrics": metrics}
+        self.sidecars.telemetry.emit("platform.report", record)
         end = f"END RequestId: {inv.request_id}"
         inv.logs.append(end)
         inv.logs.append(report)

@@ -55,7 +55,7 @@ class RuntimeAPI:
             responder.send(202, _JSON, _ACCEPTED)
         elif path == "/2018-06-01/ping":
             responder.send(200, [("Content-Type", "text/plain")], b"pong")
-        else:
+        elif not await self._env.sidecars.handle(request, responder):
             _reject(responder, 404, "NotFound", f"No route for {method} {path}")
 
     async def _next(self, request: Request, responder: Responder) -> None:

@@ -43,7 +43,8 @@ class Emulator:
         self._log = log or _print
         driver = config.driver or ProcessDriver(config.command, config.cwd)
         base = {} if config.driver is not None else dict(os.environ)
-        launch = Launch(driver, runtime_environment(config, base))
+        extensions = config.extensions_dir if config.driver is None else None
+        launch = Launch(driver, runtime_environment(config, base), extensions)
         self.pool = Pool(
             launch,
             host=config.runtime_api_host,
