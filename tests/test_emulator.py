@@ -230,3 +230,38 @@ def test_lambdabox_invoke_command(capsys: pytest.CaptureFixture[str]) -> None:
         captured = capsys.readouterr()
         assert code == 1
         assert "function error: Unhandled" in captured.err
+
+
+def test_response_streaming_endpoint_with_boto3(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    boto3 = pytest.importorskip("boto3")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    gate = tmp_path / "gate"
+    with emulator(python_runtime("app.gated"), cwd=SCENARIOS / "streaming") as emu:
+        client = boto3.client("lambda", endpoint_url=emu.base_url, region_name="us-east-1")
+        out = client.invoke_with_response_stream(
+            FunctionName="function", Payload=json.dumps({"gate": str(gate)}).encode()
+        )
+        chunks, complete = [], None
+        for event in out["EventStream"]:
+            if "PayloadChunk" in event:
+                chunks.append(event["PayloadChunk"]["Payload"])
+                # The handler makes the next chunk only once this one has arrived here.
+                Path(f"{gate}.{len(chunks) - 1}").touch()
+            elif "InvokeComplete" in event:
+                complete = event["InvokeComplete"]
+        assert chunks == [b"part-0;", b"part-1;"]
+        assert complete == {}
+    with emulator(python_runtime("app.handler"), cwd=SCENARIOS / "streaming") as emu:
+        client = boto3.client("lambda", endpoint_url=emu.base_url, region_name="us-east-1")
+        failed = client.invoke_with_response_stream(
+            FunctionName="function",
+            Payload=json.dumps({"chunks": 1, "gap": 0, "fail_after": True}).encode(),
+        )
+        events = list(failed["EventStream"])
+        assert events[0]["PayloadChunk"]["Payload"] == b"chunk-0\n"
+        assert events[-1]["InvokeComplete"]["ErrorCode"] == "ValueError"
+        assert events[-1]["InvokeComplete"]["ErrorDetails"] == "stream broke"
+        client.close()

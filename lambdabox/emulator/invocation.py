@@ -52,6 +52,8 @@ class Invocation:
     started_at: float = 0.0
     logs: list[str] = field(default_factory=list)
     timed_out: bool = False
+    # Set by the response-streaming endpoint: chunks as the runtime streams them, then None.
+    stream: asyncio.Queue[bytes | None] | None = None
     outcome: asyncio.Future[Outcome] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -8,6 +8,7 @@ import binascii
 import json
 from urllib.parse import parse_qs, unquote
 
+from lambdabox.emulator import eventstream
 from lambdabox.emulator.config import FunctionConfig
 from lambdabox.emulator.httpserver import BodyTooLarge, Request, Responder
 from lambdabox.emulator.invocation import Invocation, Outcome
@@ -18,6 +19,8 @@ MAX_EVENT_REQUEST_BYTES = 256 * 1024
 LOG_TAIL_BYTES = 4096
 _PREFIX = "/2015-03-31/functions/"
 _SUFFIX = "/invocations"
+_STREAM_PREFIX = "/2021-11-15/functions/"
+_STREAM_SUFFIX = "/response-streaming-invocations"
 
 
 def service_error(responder: Responder, status: int, error_type: str, message: str) -> None:
@@ -64,6 +67,13 @@ class InvokeAPI:
 
     async def handle(self, request: Request, responder: Responder) -> None:
         path = request.path
+        if path.startswith(_STREAM_PREFIX) and path.endswith(_STREAM_SUFFIX):
+            if request.method != "POST":
+                service_error(responder, 405, "MethodNotAllowedException", "Use POST to invoke")
+                return
+            name = unquote(path[len(_STREAM_PREFIX) : -len(_STREAM_SUFFIX)])
+            await self._invoke(request, responder, name, streaming=True)
+            return
         if not (path.startswith(_PREFIX) and path.endswith(_SUFFIX)):
             if path == "/2015-03-31/functions" or path.startswith(_PREFIX):
                 service_error(responder, 404, "ResourceNotFoundException", f"No route {path}")
@@ -75,10 +85,12 @@ class InvokeAPI:
             return
         await self._invoke(request, responder, unquote(path[len(_PREFIX) : -len(_SUFFIX)]))
 
-    async def _invoke(self, request: Request, responder: Responder, name: str) -> None:
+    async def _invoke(
+        self, request: Request, responder: Responder, name: str, streaming: bool = False
+    ) -> None:
         headers = request.headers
         kind = headers.get("x-amz-invocation-type", "RequestResponse")
-        if kind not in ("RequestResponse", "Event", "DryRun"):
+        if kind not in ("RequestResponse", "Event", "DryRun") or (streaming and kind == "Event"):
             message = f"Invalid invocation type {kind!r}: use RequestResponse, Event or DryRun"
             service_error(responder, 400, "InvalidParameterValueException", message)
             return
@@ -123,12 +135,64 @@ class InvokeAPI:
             self._events.put_nowait(inv)
             responder.send(202, common)
             return
+        if streaming:
+            await self._stream(inv, responder, common, headers)
+            return
         try:
             outcome = await self._pool.invoke(inv)
         except TooManyRequests:
             service_error(responder, 429, "TooManyRequestsException", "Rate Exceeded.")
             return
         responder.send(200, self._answer_headers(inv, outcome, common, headers), outcome.body)
+
+    async def _stream(
+        self,
+        inv: Invocation,
+        responder: Responder,
+        common: list[tuple[str, str]],
+        request_headers: dict[str, str],
+    ) -> None:
+        """Relay the runtime's chunks as PayloadChunk events as they arrive, then InvokeComplete."""
+        queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        inv.stream = queue
+        run = asyncio.ensure_future(self._pool.invoke(inv))
+        getter = asyncio.ensure_future(queue.get())
+        await asyncio.wait([run, getter], return_when=asyncio.FIRST_COMPLETED)
+        if run.done() and isinstance(run.exception(), TooManyRequests):
+            getter.cancel()
+            service_error(responder, 429, "TooManyRequestsException", "Rate Exceeded.")
+            return
+        writer = responder.start(200, [("Content-Type", eventstream.CONTENT_TYPE), *common])
+        streamed = False
+        while True:
+            if not getter.done():
+                await asyncio.wait([run, getter], return_when=asyncio.FIRST_COMPLETED)
+            if getter.done():
+                chunk = getter.result()
+                if chunk is None:
+                    break
+                streamed = True
+                await writer.write(eventstream.payload_chunk(chunk))
+                getter = asyncio.ensure_future(queue.get())
+                continue
+            getter.cancel()  # the invocation ended: pass on what is still queued
+            while not queue.empty() and (chunk := queue.get_nowait()) is not None:
+                streamed = True
+                await writer.write(eventstream.payload_chunk(chunk))
+            break
+        outcome = await run
+        code: str | None = None
+        details: str | None = None
+        if outcome.function_error:
+            code, details = _error_fields(outcome.body)
+        else:
+            if outcome.body and not streamed:  # the runtime answered without streaming
+                await writer.write(eventstream.payload_chunk(outcome.body))
+        tail = None
+        if request_headers.get("x-amz-log-type") == "Tail":
+            tail = _log_tail(inv)
+        await writer.write(eventstream.invoke_complete(code, details, tail))
+        await writer.end()
 
     def _answer_headers(
         self,
@@ -141,9 +205,22 @@ class InvokeAPI:
         if outcome.function_error:
             out.append(("X-Amz-Function-Error", "Unhandled"))
         if request_headers.get("x-amz-log-type", "None") == "Tail":
-            tail = ("\n".join(inv.logs) + "\n").encode()[-LOG_TAIL_BYTES:]
-            out.append(("X-Amz-Log-Result", base64.b64encode(tail).decode("ascii")))
+            out.append(("X-Amz-Log-Result", _log_tail(inv)))
         return out
+
+
+def _log_tail(inv: Invocation) -> str:
+    """The last 4 KB of the invocation's log, base64-encoded (X-Amz-Log-Result)."""
+    tail = ("\n".join(inv.logs) + "\n").encode()[-LOG_TAIL_BYTES:]
+    return base64.b64encode(tail).decode("ascii")
+
+
+def _error_fields(body: bytes) -> tuple[str, str | None]:
+    try:
+        error = json.loads(body)
+        return str(error.get("errorType") or "Unhandled"), error.get("errorMessage")
+    except (ValueError, AttributeError):
+        return "Unhandled", None
 
 
 class _BadClientContext(ValueError):

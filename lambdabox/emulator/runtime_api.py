@@ -24,6 +24,7 @@ _ACCEPTED = b'{"status":"OK"}'
 _RESPONSE_SUFFIX = "/response"
 _ERROR_SUFFIX = "/error"
 _INVOCATION_PREFIX = p.RUNTIME_PREFIX + "/invocation/"
+MAX_STREAMED_BYTES = 20 * 1024 * 1024  # the service's default limit for streamed responses
 
 
 def error_body(error_type: str, message: str) -> bytes:
@@ -115,6 +116,10 @@ class RuntimeAPI:
             )
             inv.settle(Outcome.error("Runtime.InvalidResponseModeHeader", "Invalid response mode"))
             return
+        streaming = kind == "response" and mode is not None
+        if streaming and inv.stream is not None:
+            await self._relay(request, responder, inv)
+            return
         try:
             body = await request.body(p.MAX_PAYLOAD_BYTES)
         except BodyTooLarge:
@@ -137,6 +142,35 @@ class RuntimeAPI:
         else:
             outcome = self._error_outcome(request, body)
         inv.settle(outcome)
+        responder.send(202, _JSON, _ACCEPTED)
+
+    async def _relay(self, request: Request, responder: Responder, inv: Invocation) -> None:
+        """Pass a streamed response's chunks to the caller as they arrive."""
+        assert inv.stream is not None
+        sent = 0
+        try:
+            async for chunk in request.chunks():
+                sent += len(chunk)
+                if sent > MAX_STREAMED_BYTES:
+                    raise BodyTooLarge(f"over {MAX_STREAMED_BYTES} bytes")
+                inv.stream.put_nowait(chunk)
+        except BodyTooLarge:
+            inv.stream.put_nowait(None)
+            _reject(
+                responder,
+                413,
+                "RequestEntityTooLarge",
+                f"Exceeded maximum allowed streamed payload size ({MAX_STREAMED_BYTES} bytes).",
+            )
+            inv.settle(
+                Outcome.error(
+                    "Function.ResponseSizeTooLarge",
+                    f"Streamed response exceeded {MAX_STREAMED_BYTES} bytes.",
+                )
+            )
+            return
+        inv.stream.put_nowait(None)
+        inv.settle(self._response_outcome(request, b""))
         responder.send(202, _JSON, _ACCEPTED)
 
     def _response_outcome(self, request: Request, body: bytes) -> Outcome:
