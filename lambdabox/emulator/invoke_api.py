@@ -8,7 +8,7 @@ import binascii
 import json
 from urllib.parse import parse_qs, unquote
 
-from lambdabox.emulator import eventstream
+from lambdabox.emulator import eventstream, openapi
 from lambdabox.emulator.config import FunctionConfig
 from lambdabox.emulator.httpserver import BodyTooLarge, Request, Responder
 from lambdabox.emulator.invocation import Invocation, Outcome
@@ -67,6 +67,9 @@ class InvokeAPI:
 
     async def handle(self, request: Request, responder: Responder) -> None:
         path = request.path
+        if path == "/openapi.json" and request.method == "GET":
+            responder.send(200, [("Content-Type", "application/json")], openapi.INVOKE_API_JSON)
+            return
         if path.startswith(_STREAM_PREFIX) and path.endswith(_STREAM_SUFFIX):
             if request.method != "POST":
                 service_error(responder, 405, "MethodNotAllowedException", "Use POST to invoke")
@@ -185,9 +188,8 @@ class InvokeAPI:
         details: str | None = None
         if outcome.function_error:
             code, details = _error_fields(outcome.body)
-        else:
-            if outcome.body and not streamed:  # the runtime answered without streaming
-                await writer.write(eventstream.payload_chunk(outcome.body))
+        elif outcome.body and not streamed:  # the runtime answered without streaming
+            await writer.write(eventstream.payload_chunk(outcome.body))
         tail = None
         if request_headers.get("x-amz-log-type") == "Tail":
             tail = _log_tail(inv)

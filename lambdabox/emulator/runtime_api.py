@@ -12,6 +12,7 @@ import binascii
 import json
 from typing import TYPE_CHECKING, Any
 
+from lambdabox.emulator import openapi
 from lambdabox.emulator.httpserver import BodyTooLarge, Request, Responder
 from lambdabox.emulator.invocation import Invocation, Outcome
 from runtime_interface import protocol as p
@@ -54,6 +55,8 @@ class RuntimeAPI:
         elif path == p.RESTORE_ERROR_PATH and method == "POST":
             await request.body(p.MAX_PAYLOAD_BYTES)
             responder.send(202, _JSON, _ACCEPTED)
+        elif path == "/openapi.json" and method == "GET":
+            responder.send(200, _JSON, openapi.RUNTIME_API_JSON)
         elif path == "/2018-06-01/ping":
             responder.send(200, [("Content-Type", "text/plain")], b"pong")
         elif not await self._env.sidecars.handle(request, responder):
