@@ -89,6 +89,7 @@ def emulator(
     eager: bool = True,
     memory_mb: int = 256,
     extensions_dir: Path | None = None,
+    init_timeout_s: float = 10.0,
 ) -> Iterator[RunningEmulator]:
     config = EmulatorConfig(
         command=tuple(command),
@@ -102,6 +103,7 @@ def emulator(
         runtime_concurrency=runtime_concurrency,
         eager_init=eager,
         extensions_dir=str(extensions_dir) if extensions_dir else None,
+        init_timeout_s=init_timeout_s,
     )
     running = RunningEmulator(config)
     running.start()
