@@ -15,6 +15,15 @@ after it returns (or the connection is closed when that is cheaper or unsafe).
 Every exception is contained per connection: parse errors are answered with 400
 (431 for an oversized header section) and a JSON body, handler failures with
 500, and the connection is closed or aborted whenever it could be out of sync.
+A connection closed after an answer while the peer may still be sending first
+shuts down its write side and discards input for a moment (a lingering close),
+so that the peer reads the answer instead of a reset.
+
+When the peer closes the connection (or only its sending side: the two cannot be
+told apart), :attr:`Request.disconnected` becomes true and
+:meth:`Request.wait_disconnected` returns; the current response, and those to
+requests already received in full, can still be written, then the connection
+is closed.
 """
 
 from __future__ import annotations
@@ -77,7 +86,7 @@ _HEAD = 0  # waiting for a request head
 _BODY = 1  # receiving the current request's body
 _HOLD = 2  # body complete; waiting for the response (later bytes are kept)
 _IGNORE = 3  # input is discarded; the connection closes after the response
-_LINGER = 4  # answer written, write side shut; discarding input until EOF
+_LINGER = 4  # answer written; closing (or write side shut, discarding input until EOF)
 _CLOSED = 5
 
 # Body framing.
@@ -529,13 +538,7 @@ class Responder:
     def _should_close(self, handler_close: bool) -> bool:
         conn = self._conn
         req = self._req
-        if (
-            handler_close
-            or conn._must_close
-            or not req._keep_alive
-            or conn._peer_closed
-            or conn._server._closing
-        ):
+        if handler_close or conn._must_close or not req._keep_alive or conn._server._closing:
             return True
         if req._complete:
             return False
@@ -713,9 +716,10 @@ class _Connection(asyncio.Protocol):
             return False  # idle or answered: let the transport close
         if not req._complete:
             req._fail(HTTPError(400, "connection closed before the request body was complete"))
-        self._state = _IGNORE
-        self._buf = b""
-        return True  # keep the write side open for the response
+            self._stop_input()
+        # Keep the write side open for the response (and those to requests already
+        # buffered): the peer may only have shut down its sending side.
+        return True
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._state = _CLOSED
@@ -909,14 +913,18 @@ class _Connection(asyncio.Protocol):
 
     async def _run(self, req: Request, resp: Responder) -> None:
         try:
-            await self._handler(req, resp)
-        except asyncio.CancelledError:
-            self._handler_done(req, resp, None, cancelled=True)
-            raise
-        except Exception as exc:
-            self._handler_done(req, resp, exc)
-        else:
-            self._handler_done(req, resp, None)
+            try:
+                await self._handler(req, resp)
+            except asyncio.CancelledError:
+                self._handler_done(req, resp, None, cancelled=True)
+                raise
+            except Exception as exc:
+                self._handler_done(req, resp, exc)
+            else:
+                self._handler_done(req, resp, None)
+        except Exception:
+            logger.exception("%r: internal error after the handler for %r", self, req)
+            self._abort()
         finally:
             self._server._tasks.discard(cast("asyncio.Task[None]", req._task))
 
@@ -970,6 +978,14 @@ class _Connection(asyncio.Protocol):
                 except Exception:
                     logger.exception("%r: internal error while reading", self)
                     self._abort()
+            if self._peer_closed and self._state < _LINGER:
+                # No more input will come: finish what is buffered, then close.
+                following = self._req
+                if following is None:
+                    self._close_now()
+                elif not following._complete:
+                    following._fail(HTTPError(400, "connection closed inside a request"))
+                    self._stop_input()
             self._update_reading()
         elif req._handler_done:
             req._start_discard()
