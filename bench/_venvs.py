@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 from pathlib import Path
+
+from lambdabox.testing.processes import make_venv
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / ".bench"
@@ -19,31 +19,7 @@ def _source_hash() -> str:
 
 
 def _venv(name: str, requirement: str, version: str = "") -> Path:
-    venv = BENCH_DIR / name
-    python = venv / "bin" / "python"
-    stamp = venv / ".installed"
-    key = f"{requirement} {version}"
-    if stamp.exists() and stamp.read_text() == key:
-        return python
-    print(f"bench: preparing {name} ({requirement})", file=sys.stderr, flush=True)
-    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-    subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-cache-dir",
-            requirement,
-        ],
-        check=True,
-    )
-    # Byte-compile everything, as an image build would, so neither side pays for compiling.
-    subprocess.run([str(python), "-m", "compileall", "-q", str(venv / "lib")], check=False)
-    stamp.write_text(key)
-    return python
+    return make_venv(BENCH_DIR / name, requirement, version)
 
 
 def awslambdaric_python() -> Path:

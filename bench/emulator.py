@@ -18,17 +18,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from lambdabox.testing.processes import emulate_command, free_port
 from runtime_interface._http import Connection
 
 HANDLERS = Path(__file__).resolve().parent / "handlers"
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager
@@ -36,24 +30,9 @@ def running_emulator(python: Path, max_concurrency: int = 1) -> Iterator[tuple[s
     """Start `lambdabox emulate`; yield its address and the ms from start to first answer."""
     port = free_port()
     started = time.monotonic()
+    runtime = [str(python), "-m", "runtime_interface", "echo.handler"]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lambdabox",
-            "emulate",
-            "--listen",
-            f"127.0.0.1:{port}",
-            "--runtime-api-address",
-            "127.0.0.1:0",
-            "--max-concurrency",
-            str(max_concurrency),
-            "--",
-            str(python),
-            "-m",
-            "runtime_interface",
-            "echo.handler",
-        ],
+        emulate_command(port, runtime, "--max-concurrency", str(max_concurrency)),
         cwd=HANDLERS,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -8,22 +8,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from lambdabox.invoke import InvokeResult, invoke
+from lambdabox.testing.processes import emulate_command, free_port
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "hello"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _wait_until_up(url: str, proc: subprocess.Popen[bytes]) -> InvokeResult:
@@ -40,22 +33,8 @@ def _wait_until_up(url: str, proc: subprocess.Popen[bytes]) -> InvokeResult:
 
 
 def main(json_output: bool = False) -> int:
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "lambdabox",
-        "emulate",
-        "--listen",
-        f"127.0.0.1:{port}",
-        "--runtime-api-address",
-        "127.0.0.1:0",
-        "--",
-        sys.executable,
-        "-m",
-        "runtime_interface",
-        "app.handler",
-    ]
+    port = free_port()
+    command = emulate_command(port, [sys.executable, "-m", "runtime_interface", "app.handler"])
     env = {
         **os.environ,
         "AWS_LAMBDA_FUNCTION_NAME": "hello",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from emulator_support import SCENARIOS, emulator, python_runtime
+
+from lambdabox.testing.processes import make_venv
 
 CACHE = Path(__file__).resolve().parent.parent / ".cache"
 
@@ -15,24 +15,7 @@ CACHE = Path(__file__).resolve().parent.parent / ".cache"
 @pytest.fixture(scope="session")
 def awslambdaric_python() -> Path:
     """A venv with awslambdaric from PyPI, made once and kept in .cache/."""
-    venv = CACHE / "awslambdaric-venv"
-    python = venv / "bin" / "python"
-    if not (venv / ".ready").exists():
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-        subprocess.run(
-            [
-                str(python),
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "awslambdaric",
-            ],
-            check=True,
-        )
-        (venv / ".ready").touch()
-    return python
+    return make_venv(CACHE / "awslambdaric-venv", "awslambdaric")
 
 
 def _runtime(kind: str, ric: Path) -> tuple[str, ...]:

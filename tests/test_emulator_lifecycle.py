@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from emulator_support import SCENARIOS, emulator, python_runtime
+
+from lambdabox.testing.processes import emulate_command, free_port
 
 
 def test_lazy_init_starts_the_runtime_on_first_invoke() -> None:
@@ -44,28 +44,10 @@ def test_multi_concurrent_runtime_takes_parallel_invokes() -> None:
         assert len(pids) == 2  # two worker processes behind one Runtime API
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def test_sigterm_stops_everything_and_exits_zero() -> None:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lambdabox",
-            "emulate",
-            "--listen",
-            f"127.0.0.1:{port}",
-            "--runtime-api-address",
-            "127.0.0.1:0",
-            "--",
-            *python_runtime("app.handler"),
-        ],
+        emulate_command(port, python_runtime("app.handler")),
         cwd=SCENARIOS / "emulator",
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

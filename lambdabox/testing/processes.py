@@ -1,0 +1,64 @@
+"""Helpers for starting lambdabox pieces as real processes (tests, benchmarks, demo)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def emulate_command(port: int, runtime: Sequence[str], *options: str) -> list[str]:
+    """`lambdabox emulate` on 127.0.0.1:`port` (Runtime API on a free port) for `runtime`."""
+    return [
+        sys.executable,
+        "-m",
+        "lambdabox",
+        "emulate",
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--runtime-api-address",
+        "127.0.0.1:0",
+        *options,
+        "--",
+        *runtime,
+    ]
+
+
+def make_venv(venv: Path, requirement: str, key: str = "") -> Path:
+    """A virtualenv with `requirement` installed and byte-compiled; rebuilt when `key` changes.
+
+    Returns its python. Used for anchors such as awslambdaric from PyPI.
+    """
+    python = venv / "bin" / "python"
+    stamp = venv / ".lambdabox-ready"
+    wanted = f"{requirement} {key}"
+    if stamp.exists() and stamp.read_text() == wanted:
+        return python
+    print(f"preparing {venv.name} ({requirement})", file=sys.stderr, flush=True)
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-cache-dir",
+            requirement,
+        ],
+        check=True,
+    )
+    subprocess.run([str(python), "-m", "compileall", "-q", str(venv / "lib")], check=False)
+    stamp.write_text(wanted)
+    return python
