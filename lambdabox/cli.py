@@ -17,6 +17,7 @@ from runtime_interface import __version__
 EPILOG = """\
 commands:
   emulate   run a runtime locally and serve the Lambda Invoke API for it (aws-lambda-rie drop-in)
+  run       run a function image in hardened containers and serve the Lambda Invoke API for it
   invoke    invoke a function through the Invoke API and print the result and REPORT line
   demo      run a sample function under the emulator and print its result
   runtime   run a handler with the runtime interface client (python -m runtime_interface)
@@ -42,6 +43,12 @@ def _emulate(args: argparse.Namespace) -> int:
     from lambdabox.emulator import cli as emulate_cli
 
     return emulate_cli.run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from lambdabox.emulator import run_cli
+
+    return run_cli.run(args)
 
 
 def _invoke(args: argparse.Namespace) -> int:
@@ -70,6 +77,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     emulate_cli.add_arguments(emulate)
     emulate.set_defaults(func=_emulate)
+
+    from lambdabox.emulator import run_cli
+
+    run = sub.add_parser(
+        "run",
+        help="run a function image in containers and serve the Lambda Invoke API for it",
+        description=run_cli.DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run_cli.add_arguments(run)
+    run.set_defaults(func=_run)
 
     invoke = sub.add_parser(
         "invoke",
