@@ -32,6 +32,18 @@ class RunningEmulator:
         with self._lock:
             self.lines.extend(line.split("\n"))
 
+    def report(self, request_id: str = "", timeout: float = 10) -> str:
+        """The REPORT line of an invocation (written just after its answer): waits for it."""
+        prefix = f"REPORT RequestId: {request_id}"
+        waiter = threading.Event()
+        for _ in range(int(timeout / 0.01)):
+            with self._lock:
+                found = [line for line in self.lines if line.startswith(prefix)]
+            if found:
+                return found[0]
+            waiter.wait(0.01)
+        raise AssertionError(f"no {prefix!r} line in the log:\n{self.log()}")
+
     def log(self) -> str:
         with self._lock:
             return "\n".join(self.lines)

@@ -27,12 +27,10 @@ def test_sync_invoke_echo_and_headers() -> None:
         assert ctx.json()["trace"] == "Root=1-abc-def"
         assert ctx.json()["arn"] == "arn:aws:lambda:us-east-1:012345678912:function:scenario"
         assert 25_000 < ctx.json()["remaining"] <= 30_000
+        report = emu.report(request_id)
         log = emu.log()
         assert f"START RequestId: {request_id} Version: $LATEST" in log
         assert f"END RequestId: {request_id}" in log
-        report = next(
-            line for line in emu.lines if line.startswith(f"REPORT RequestId: {request_id}")
-        )
         fields = dict(part.split(": ", 1) for part in report.split("\t")[1:] if part)
         assert fields["Memory Size"] == "256 MB"
         assert int(fields["Max Memory Used"].split()[0]) > 5

@@ -112,7 +112,7 @@ def container_emulator(
 
 
 def report_fields(emu: RunningEmulator, request_id: str) -> dict[str, str]:
-    report = next(line for line in emu.lines if line.startswith(f"REPORT RequestId: {request_id}"))
+    report = emu.report(request_id)
     return dict(part.split(": ", 1) for part in report.split("\t")[1:] if part)
 
 

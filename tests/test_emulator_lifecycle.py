@@ -20,7 +20,7 @@ def test_lazy_init_starts_the_runtime_on_first_invoke() -> None:
         assert env.state.value == "new"
         assert emu.invoke({}).status_code == 200
         assert env.state.value == "ready"
-        assert "Init Duration" in next(x for x in emu.lines if x.startswith("REPORT"))
+        assert "Init Duration" in emu.report()
 
 
 def test_init_timeout_is_reported_and_the_environment_reset() -> None:

@@ -228,7 +228,7 @@ class RuntimeContainer:
     async def wait(self) -> int:
         return await asyncio.shield(self._exit)
 
-    async def drain_output(self, grace_s: float = 0.005) -> None:
+    async def drain_output(self, grace_s: float = 0.002) -> None:
         """Give output already written a moment to arrive: through Docker it trails the
         runtime's HTTP calls by about a millisecond."""
         if self._returncode is None:

@@ -24,6 +24,10 @@ class RuntimeHandle(Protocol):
         """Max memory used so far, MB rounded up."""
         ...
 
+    async def drain_output(self) -> None:
+        """Let output written before the runtime's last API call reach the log."""
+        ...
+
     async def stop(self, grace_s: float) -> None:
         """SIGTERM, SIGKILL after `grace_s` (at once when 0); returns once stopped."""
         ...

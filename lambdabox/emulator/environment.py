@@ -20,7 +20,7 @@ from lambdabox.emulator.driver import Driver, RuntimeHandle
 from lambdabox.emulator.httpserver import HTTPServer
 from lambdabox.emulator.invocation import Invocation, Outcome
 from lambdabox.emulator.process import describe_exit
-from lambdabox.emulator.runtime_api import RuntimeAPI
+from lambdabox.emulator.runtime_api import RuntimeAPI, abandon
 from lambdabox.emulator.sidecars import Sidecars
 
 KILL_GRACE_WITH_EXTENSIONS_S = 2.0
@@ -76,6 +76,7 @@ class Environment:
         self._watcher: asyncio.Task[None] | None = None
         self._stale_failure: Outcome | None = None
         self._killer: asyncio.Future[None] | None = None
+        self._finisher: asyncio.Future[None] | None = None
         self._runtime_waiting = False
         self.sidecars = Sidecars(launch.extensions_dir, launch.env, log, self._check_init)
 
@@ -196,7 +197,7 @@ class Environment:
             )
         self.inflight.clear()
         while self.waiting:
-            self.waiting.popleft().cancel()
+            abandon(self.waiting.popleft())
         self._ready.set()  # wake invocations waiting for a /next that will never come
 
     async def _kill(self, graceful: bool, reason: str = "failure") -> None:
@@ -214,17 +215,41 @@ class Environment:
 
     # -- invocations -----------------------------------------------------------------
 
-    async def invoke(self, inv: Invocation) -> Outcome:
-        """Run one invocation here (init first when needed) and return what the caller gets."""
-        while True:
-            if self.state is not State.READY:
-                failure = await self.init()
-                if failure is not None:
-                    return failure
-            waiter = await self._next_waiter()
-            if waiter is not None:
-                break  # else the runtime died before asking for this event: init again
-        cold_ms, self.init_duration_ms = self.init_duration_ms, None
+    async def invoke(self, inv: Invocation, release: Callable[[], None]) -> Outcome:
+        """Run one invocation here (init first when needed); return what the caller gets.
+
+        The caller is answered as soon as the runtime posts. The environment stays taken
+        until the runtime (and every extension) asks for the next event; then the END and
+        REPORT lines are written and `release()` is called, exactly once.
+        """
+        finishing = False
+        try:
+            while True:
+                if self.state is not State.READY:
+                    failure = await self.init()
+                    if failure is not None:
+                        inv.finished.set()
+                        return failure
+                waiter = await self._next_waiter()
+                if waiter is not None:
+                    break  # else the runtime died before asking for this event: init again
+            cold_ms, self.init_duration_ms = self.init_duration_ms, None
+            self._dispatch(inv, waiter)
+            timer = asyncio.get_running_loop().call_later(inv.timeout_s, self._time_out, inv)
+            try:
+                outcome = await inv.outcome
+            finally:
+                timer.cancel()
+                self.inflight.pop(inv.request_id, None)
+            self._runtime_done(inv, outcome)
+            self._finisher = asyncio.ensure_future(self._finish(inv, cold_ms, release))
+            finishing = True
+            return outcome
+        finally:
+            if not finishing:
+                release()
+
+    def _dispatch(self, inv: Invocation, waiter: asyncio.Future[Invocation]) -> None:
         inv.started_at = time.monotonic()
         inv.deadline_ms = int(time.time() * 1000 + inv.timeout_s * 1000)
         self.inflight[inv.request_id] = inv
@@ -234,41 +259,54 @@ class Environment:
             self.sidecars.extensions.invoke_event(
                 inv.request_id, inv.deadline_ms, inv.arn, inv.trace_id
             )
+        tracing = {"type": "X-Amzn-Trace-Id", "value": inv.trace_id}
         self.sidecars.telemetry.emit(
             "platform.start",
-            {
-                "requestId": inv.request_id,
-                "version": self._version,
-                "tracing": {"type": "X-Amzn-Trace-Id", "value": inv.trace_id},
-            },
+            {"requestId": inv.request_id, "version": self._version, "tracing": tracing},
         )
-        timer = asyncio.get_running_loop().call_later(inv.timeout_s, self._time_out, inv)
+
+    def _runtime_done(self, inv: Invocation, outcome: Outcome) -> None:
+        status = "error" if outcome.function_error else "success"
+        metrics = {
+            "durationMs": round((time.monotonic() - inv.started_at) * 1000, 3),
+            "producedBytes": len(outcome.body),
+        }
+        record = {
+            "requestId": inv.request_id,
+            "status": "timeout" if inv.timed_out else status,
+            "metrics": metrics,
+        }
+        self.sidecars.telemetry.emit("platform.runtimeDone", record)
+
+    async def _finish(
+        self, inv: Invocation, cold_ms: float | None, release: Callable[[], None]
+    ) -> None:
+        """Wait for the runtime's next /next (and the extensions), then END/REPORT, release."""
         try:
-            outcome = await inv.outcome
+            if inv.timed_out or not await self._settled(inv.deadline_ms / 1000):
+                await self._kill(graceful=False, reason="timeout")
+            if self._process is not None:
+                await self._process.drain_output()
+            self._report(inv, cold_ms)
+        finally:
+            inv.finished.set()
+            release()
+
+    async def _settled(self, deadline: float) -> bool:
+        """The runtime waits on /next again (or died) and every extension is ready."""
+        loop = asyncio.get_running_loop()
+        timer = loop.call_at(loop.time() + max(deadline - time.time(), 0), self._ready.set)
+        try:
+            while not (self.waiting or self.state is State.DEAD):
+                if time.time() >= deadline:
+                    return False
+                self._ready.clear()
+                await self._ready.wait()
         finally:
             timer.cancel()
-            self.inflight.pop(inv.request_id, None)
-        self.sidecars.telemetry.emit(
-            "platform.runtimeDone",
-            {
-                "requestId": inv.request_id,
-                "status": "timeout"
-                if inv.timed_out
-                else ("error" if outcome.function_error else "success"),
-                "metrics": {
-                    "durationMs": round((time.monotonic() - inv.started_at) * 1000, 3),
-                    "producedBytes": len(outcome.body),
-                },
-            },
-        )
-        if inv.timed_out:
-            await self._kill(graceful=False, reason="timeout")
-        elif self.sidecars.active:
-            remaining = inv.deadline_ms / 1000 - time.time()
-            if not await self.sidecars.wait_ready(remaining):
-                await self._kill(graceful=False, reason="timeout")
-        self._report(inv, cold_ms)
-        return outcome
+        if self.sidecars.active and self.state is not State.DEAD:
+            return await self.sidecars.wait_ready(deadline - time.time())
+        return True
 
     def _time_out(self, inv: Invocation) -> None:
         secs = f"{inv.timeout_s:.2f}"

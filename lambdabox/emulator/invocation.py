@@ -55,6 +55,8 @@ class Invocation:
     # Set by the response-streaming endpoint: chunks as the runtime streams them, then None.
     stream: asyncio.Queue[bytes | None] | None = None
     outcome: asyncio.Future[Outcome] = field(init=False)
+    # Set once END and REPORT are written (the log of this invocation is complete).
+    finished: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
         self.outcome = asyncio.get_running_loop().create_future()

@@ -146,6 +146,8 @@ class InvokeAPI:
         except TooManyRequests:
             service_error(responder, 429, "TooManyRequestsException", "Rate Exceeded.")
             return
+        if headers.get("x-amz-log-type") == "Tail":  # the tail ends with END and REPORT
+            await inv.finished.wait()
         responder.send(200, self._answer_headers(inv, outcome, common, headers), outcome.body)
 
     async def _stream(
@@ -192,6 +194,7 @@ class InvokeAPI:
             await writer.write(eventstream.payload_chunk(outcome.body))
         tail = None
         if request_headers.get("x-amz-log-type") == "Tail":
+            await inv.finished.wait()
             tail = _log_tail(inv)
         await writer.write(eventstream.invoke_complete(code, details, tail))
         await writer.end()

@@ -37,6 +37,7 @@ class Pool:
         self.environments: list[Environment] = []
         self._lock = asyncio.Lock()
         self._freed = asyncio.Event()
+        self._finishing = 0
 
     async def _new_environment(self) -> Environment:
         index = len(self.environments)
@@ -80,20 +81,33 @@ class Pool:
             return env
 
     async def invoke(self, inv: Invocation, wait: bool = False) -> Outcome:
-        """Run `inv` in a free environment; TooManyRequests when none (unless `wait`)."""
+        """Run `inv` in a free environment; TooManyRequests when none (unless `wait`).
+
+        An environment whose runtime has answered but not yet asked for its next event is
+        about to be free: a request waits for it rather than being throttled.
+        """
         while True:
             env = await self._reserve()
             if env is not None:
                 break
-            if not wait:
+            if not wait and self._finishing == 0:
                 raise TooManyRequests
             self._freed.clear()
             await self._freed.wait()
-        try:
-            return await env.invoke(inv)
-        finally:
-            env.reserved -= 1
+        taken, state = env, {"answered": False, "released": False}
+
+        def release() -> None:
+            state["released"] = True
+            taken.reserved -= 1
+            if state["answered"]:
+                self._finishing -= 1
             self._freed.set()
+
+        outcome = await taken.invoke(inv, release)
+        if not state["released"]:  # answered; the environment frees itself shortly
+            state["answered"] = True
+            self._finishing += 1
+        return outcome
 
     async def close(self) -> None:
         await asyncio.gather(*(env.close() for env in self.environments))

@@ -98,9 +98,11 @@ class RuntimeProcess:
             await self._reader
         return code
 
-    async def drain_output(self, grace_s: float = 0.005) -> None:
-        """Give output already written by the runtime a moment to be forwarded."""
-        await asyncio.sleep(grace_s)
+    async def drain_output(self) -> None:
+        """Forward output the runtime wrote before its last API call: it is in the pipe
+        already, so a few event-loop turns get it read and passed on."""
+        for _ in range(3):
+            await asyncio.sleep(0)
 
     async def _sample(self, every_s: float = 0.2) -> None:
         """Track the whole tree's peak in the background; children may come and go."""

@@ -28,6 +28,15 @@ _INVOCATION_PREFIX = p.RUNTIME_PREFIX + "/invocation/"
 MAX_STREAMED_BYTES = 20 * 1024 * 1024  # the service's default limit for streamed responses
 
 
+class RuntimeGone(Exception):
+    """Set on a waiting /next when its runtime disconnected or the environment is reset."""
+
+
+def abandon(waiter: asyncio.Future[Any]) -> None:
+    if not waiter.done():
+        waiter.set_exception(RuntimeGone())
+
+
 def error_body(error_type: str, message: str) -> bytes:
     return json.dumps({"errorMessage": message, "errorType": error_type}).encode()
 
@@ -75,18 +84,17 @@ class RuntimeAPI:
             return
         env.runtime_ready()
         waiter: asyncio.Future[Invocation] = asyncio.get_running_loop().create_future()
+        gone = request.disconnect_future()
+        gone.add_done_callback(lambda _: abandon(waiter))
         env.add_waiter(waiter)
-        gone: asyncio.Future[None] = asyncio.ensure_future(request.wait_disconnected())
         try:
-            pending: list[asyncio.Future[Any]] = [waiter, gone]
-            await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            gone.cancel()
-        if not waiter.done() or waiter.cancelled():
-            waiter.cancel()  # the runtime went away (or died): nothing was handed to it
+            inv = await waiter
+        except RuntimeGone:
+            # The runtime went away or is being reset: nothing was handed to it.
             _reject(responder, 500, "InternalServerError", "The runtime is being reset")
             return
-        inv = waiter.result()
+        finally:
+            gone.cancel()
         responder.send(200, inv.next_headers(), inv.payload)
 
     async def _post(self, request: Request, responder: Responder) -> None:
