@@ -59,6 +59,54 @@ def running_emulator(python: Path, max_concurrency: int = 1) -> Iterator[tuple[s
         proc.wait(10)
 
 
+def container_cold_start_ms(runs: int) -> float:
+    """Median ms from `lambdabox run IMAGE` to its first answer (image built beforehand)."""
+    from lambdabox.testing.images import python_test_image
+
+    image = python_test_image()
+    samples = []
+    for _ in range(runs):
+        port = free_port()
+        started = time.monotonic()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "lambdabox",
+                "run",
+                image,
+                "--listen",
+                f"127.0.0.1:{port}",
+                "--runtime-api-address",
+                "127.0.0.1:0",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            samples.append(_first_answer_ms(f"127.0.0.1:{port}", started))
+        finally:
+            proc.send_signal(2)
+            proc.wait(30)
+    return statistics.median(samples)
+
+
+def _first_answer_ms(address: str, started: float) -> float:
+    deadline = started + 60
+    while True:
+        try:
+            conn = Connection(address, "bench")
+            conn.connect()
+            resp = conn.request("POST", INVOKE_PATH, b"{}")
+            conn.close()
+            if resp.status == 200:
+                return (time.monotonic() - started) * 1000
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError("no answer within 60 s") from None
+            time.sleep(0.002)
+
+
 def invoke_latencies(address: str, event: bytes, count: int) -> list[float]:
     """Per-invoke round trip in ms, sequential, one keep-alive connection."""
     conn = Connection(address, "bench")
