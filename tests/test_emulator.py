@@ -263,3 +263,10 @@ def test_response_streaming_endpoint_with_boto3(
         assert events[-1]["InvokeComplete"]["ErrorCode"] == "ValueError"
         assert events[-1]["InvokeComplete"]["ErrorDetails"] == "stream broke"
         client.close()
+
+
+def test_qualifier_and_function_name_reach_the_arn() -> None:
+    with emulator(python_runtime("app.handler")) as emu:
+        url = emu.url.replace("/function/", "/scenario/") + "?Qualifier=live"
+        got = emu.session.post(url, json={"action": "context"}, timeout=30).json()
+        assert got["arn"] == "arn:aws:lambda:us-east-1:012345678912:function:scenario:live"
