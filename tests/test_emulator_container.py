@@ -7,6 +7,7 @@ image is built once from Debian packages and reused while its inputs are unchang
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import signal
 import socket
@@ -23,7 +24,7 @@ from typing import Any
 import docker  # type: ignore[import-untyped]
 import pytest
 import requests
-from emulator_support import RunningEmulator
+from emulator_support import SCENARIOS, RunningEmulator
 
 from lambdabox.emulator.config import EmulatorConfig, FunctionConfig
 from lambdabox.emulator.container import (
@@ -58,6 +59,12 @@ def image(docker_client: Any) -> str:
     tag = python_test_image(progress=progress)
     assert tag.startswith(TEST_IMAGE_REPOSITORY + ":")
     return tag
+
+
+@pytest.fixture(scope="session")
+def image_with_extension(docker_client: Any) -> str:
+    """The test image plus an external extension in /opt/extensions."""
+    return python_test_image(extensions=[SCENARIOS / "extensions" / "probe"])
 
 
 def run_containers(client: Any, run_id: str) -> list[Any]:
@@ -310,6 +317,29 @@ def test_two_environments_are_two_containers(image: str, docker_client: Any) -> 
         assert len(emu.emulator.pool.environments) == 2
         names = {docker_client.containers.get(i).name for i in emu.containers()}
         assert names == {f"lambdabox-{emu.driver.run_id}-0-1", f"lambdabox-{emu.driver.run_id}-1-2"}
+
+
+def test_extensions_in_the_image_run_in_the_container(
+    image_with_extension: str, docker_client: Any
+) -> None:
+    with container_emulator(image_with_extension, docker_client) as emu:
+        resp = emu.invoke({"ext": 1})
+        assert resp.status_code == 200, (resp.status_code, resp.content, emu.log())
+        assert resp.json()["echo"] == {"ext": 1}
+        request_id = resp.headers["x-amzn-RequestId"]
+        emu.report(request_id)  # the environment is released once the extension is ready
+        events = [
+            json.loads(line[len("probe ") :]) for line in emu.lines if line.startswith("probe {")
+        ]
+        invoke = next(e["value"] for e in events if e["value"]["eventType"] == "INVOKE")
+        assert invoke["requestId"] == request_id
+    shutdowns = [
+        json.loads(line[len("probe ") :])["value"]
+        for line in emu.lines
+        if line.startswith("probe {") and "SHUTDOWN" in line
+    ]
+    assert shutdowns
+    assert shutdowns[0]["shutdownReason"] == "spindown"
 
 
 def test_close_removes_every_container(image: str, docker_client: Any) -> None:

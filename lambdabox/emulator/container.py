@@ -16,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import io
 import signal
+import tarfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -108,6 +110,24 @@ class MemoryProbe:
             return 0
 
 
+def list_extensions(container: Any, directory: str = "/opt/extensions") -> list[str]:
+    """Executables in the image's extensions directory, read from its filesystem
+    (no shell or `ls` needed in the image)."""
+    errors = docker_errors()
+    try:
+        chunks, _ = container.get_archive(directory)
+        data = b"".join(chunks)
+    except errors.NotFound:
+        return []
+    found = []
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        for member in archive.getmembers():
+            parts = member.name.split("/")
+            if len(parts) == 2 and member.isfile() and member.mode & 0o111:
+                found.append(f"{directory}/{parts[1]}")
+    return sorted(found)
+
+
 def _catches_sigterm(pid: int | None, container_id: str) -> bool:
     """Whether the container's PID 1 handles SIGTERM. The kernel drops signals that PID 1
     does not handle, so when it does not, waiting for a graceful exit is pointless.
@@ -151,6 +171,8 @@ class RuntimeContainer:
         self._probe = MemoryProbe(())
         self._sampler: asyncio.Future[None] | None = None
         self._follower: threading.Thread | None = None
+        self._extensions_running = 0
+        self._on_extensions_change: Callable[[], None] | None = None
 
     @property
     def id(self) -> str:
@@ -172,6 +194,60 @@ class RuntimeContainer:
         )
         self._driver.track(self._follower)
         self._follower.start()
+
+    def _start_extensions(self, paths: Sequence[str], env: Mapping[str, str], user: str) -> None:
+        """External extensions of the image (/opt/extensions), run inside the container."""
+        self._extensions_running = len(paths)
+        for path in paths:
+            thread = threading.Thread(
+                target=self._run_extension,
+                args=(path, dict(env), user),
+                name=f"extension-{self.name}",
+                daemon=True,
+            )
+            self._driver.track(thread)
+            thread.start()
+
+    def _run_extension(self, path: str, env: dict[str, str], user: str) -> None:
+        """Thread: exec one extension and forward its output until it exits."""
+        pending = b""
+        sock: Any = None
+        with contextlib.suppress(Exception):
+            from docker.utils.socket import frames_iter  # type: ignore[import-untyped]
+
+            api = self._container.client.api
+            exec_id = api.exec_create(
+                self._container.id, [path], environment=env, user=user, stdout=True, stderr=True
+            )["Id"]
+            # A raw socket (closed below) rather than exec_run's stream, which leaks it.
+            sock = api.exec_start(exec_id, socket=True)
+            for _stream, chunk in frames_iter(sock, False):
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    self._deliver(self._on_line, line.decode("utf-8", "replace"))
+        if sock is not None:
+            for part in (sock, getattr(sock, "_sock", None), getattr(sock, "_response", None)):
+                with contextlib.suppress(Exception):
+                    if part is not None:
+                        part.close()
+        if pending:
+            self._deliver(self._on_line, pending.decode("utf-8", "replace"))
+        self._deliver(self._extension_exited, path)
+
+    def _extension_exited(self, _path: str) -> None:
+        self._extensions_running -= 1
+        if self._on_extensions_change is not None:
+            self._on_extensions_change()
+
+    def watch_extensions(self, on_change: Callable[[], None]) -> int:
+        """How many extensions are running in the container; `on_change` on each exit."""
+        self._on_extensions_change = on_change
+        return self._extensions_running
+
+    @property
+    def extensions_running(self) -> int:
+        return self._extensions_running
 
     def _failed(self, message: str) -> None:
         """Docker could not start it: report a runtime that exited at once."""
@@ -361,11 +437,14 @@ class ContainerDriver:
             "tty": False,
         }
 
-    def _start(self, env: Mapping[str, str], name: str, index: int) -> tuple[Any, Any, int | None]:
+    def _start(
+        self, env: Mapping[str, str], name: str, index: int
+    ) -> tuple[Any, Any, int | None, list[str]]:
         """Thread: create and start the container, open its output stream (from the start:
-        the log driver keeps what was written before); PID 1's host PID."""
+        the log driver keeps what was written before); PID 1's host PID; its extensions."""
         client = self.client
         container = client.containers.create(self.image, **self.create_kwargs(env, name, index))
+        extensions = list_extensions(container)
         with self._lock:
             self._created[container.id] = name
             closed = self._closed
@@ -385,7 +464,7 @@ class ContainerDriver:
             self.forget(container.id)
             raise
         pid = (container.attrs.get("State") or {}).get("Pid") or None
-        return container, stream, pid
+        return container, stream, pid, extensions
 
     async def spawn(
         self, env: Mapping[str, str], on_line: Callable[[str], None], index: int
@@ -395,13 +474,14 @@ class ContainerDriver:
             self._count += 1
             name = f"lambdabox-{self.run_id}-{index}-{self._count}"
         try:
-            container, stream, pid = await self.call(self._start, env, name, index)
+            container, stream, pid, extensions = await self.call(self._start, env, name, index)
         except Exception as exc:
             failed = RuntimeContainer(self, None, name, on_line, loop)
             failed._failed(f"lambdabox: cannot start container {name}: {describe_error(exc)}")
             return failed
         handle = RuntimeContainer(self, container, name, on_line, loop)
         handle._started(stream, pid)
+        handle._start_extensions(extensions, {**env, **self.extra_env}, self.user)
         return handle
 
     def cleanup(self) -> None:

@@ -28,6 +28,14 @@ class RuntimeHandle(Protocol):
         """Let output written before the runtime's last API call reach the log."""
         ...
 
+    def watch_extensions(self, on_change: Callable[[], None]) -> int:
+        """Extensions the runtime's sandbox started itself (a container's /opt/extensions);
+        `on_change` is called when one exits. Returns how many are running."""
+        ...
+
+    @property
+    def extensions_running(self) -> int: ...
+
     async def stop(self, grace_s: float) -> None:
         """SIGTERM, SIGKILL after `grace_s` (at once when 0); returns once stopped."""
         ...

@@ -132,6 +132,8 @@ class Environment:
         )
         await self.sidecars.start(env)
         self._process = await self._launch.driver.spawn(env, self._on_line, self.index)
+        self.sidecars.sandbox = self._process
+        self._process.watch_extensions(self._check_init)
         self._watcher = asyncio.ensure_future(self._watch(self._process))
         asyncio.get_running_loop().call_later(
             self._init_timeout_s, self._init_timed_out, self._init

@@ -98,6 +98,14 @@ class RuntimeProcess:
             await self._reader
         return code
 
+    def watch_extensions(self, on_change: Callable[[], None]) -> int:
+        """A local process starts no extensions itself (the emulator does)."""
+        return 0
+
+    @property
+    def extensions_running(self) -> int:
+        return 0
+
     async def drain_output(self) -> None:
         """Forward output the runtime wrote before its last API call: it is in the pipe
         already, so a few event-loop turns get it read and passed on."""

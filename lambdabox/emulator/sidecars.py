@@ -10,6 +10,7 @@ import asyncio
 import os
 from collections.abc import Callable, Mapping
 
+from lambdabox.emulator.driver import RuntimeHandle
 from lambdabox.emulator.extensions import Extensions, discover
 from lambdabox.emulator.httpserver import Request, Responder
 from lambdabox.emulator.process import RuntimeProcess
@@ -38,6 +39,8 @@ class Sidecars:
         self.telemetry = Telemetry(self.extensions)
         self._processes: list[RuntimeProcess] = []
         self._watchers: list[asyncio.Future[None]] = []
+        # The runtime's handle, when its sandbox starts extensions itself (containers).
+        self.sandbox: RuntimeHandle | None = None
 
     @property
     def active(self) -> bool:
@@ -69,6 +72,8 @@ class Sidecars:
     def init_ready(self) -> bool:
         """Every started extension has registered and is waiting (or has exited)."""
         running = sum(1 for p in self._processes if p.returncode is None)
+        if self.sandbox is not None:
+            running += self.sandbox.extensions_running
         return len(self.extensions.registered) >= running and self.extensions.all_ready()
 
     def close_registration(self) -> None:

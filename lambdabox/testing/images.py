@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,7 @@ class ImageBuildError(RuntimeError):
     """The test image could not be built; the message says why and what to do."""
 
 
-def _mmdebstrap_args(stage: Path, output: Path) -> list[str]:
+def _mmdebstrap_args(stage: Path, output: Path, with_extensions: bool = False) -> list[str]:
     args = [
         "mmdebstrap",
         "--variant=essential",
@@ -79,6 +79,7 @@ def _mmdebstrap_args(stage: Path, output: Path) -> list[str]:
         '--customize-hook=mkdir -p "$1/var/runtime" "$1/var/task"',
         f"--customize-hook=copy-in {stage / 'runtime' / 'runtime_interface'} /var/runtime",
         f"--customize-hook=copy-in {stage / 'task' / 'app.py'} /var/task",
+        *([f"--customize-hook=copy-in {stage / 'extensions'} /opt"] if with_extensions else []),
         # Bytecode now, since nothing can be written at run time: faster cold starts.
         '--customize-hook=chroot "$1" /usr/bin/python3 -m compileall -q'
         " --invalidation-mode unchecked-hash /var/runtime /var/task",
@@ -112,7 +113,7 @@ def _runtime_sources() -> list[Path]:
     return sorted(files)
 
 
-def inputs_digest(app_source: Path = DEFAULT_APP) -> str:
+def inputs_digest(app_source: Path = DEFAULT_APP, extensions: Sequence[Path] = ()) -> str:
     """Hash of everything the image is built from: sources, handler, recipe."""
     root = Path(runtime_interface.__file__).resolve().parent
     h = hashlib.sha256()
@@ -127,6 +128,8 @@ def inputs_digest(app_source: Path = DEFAULT_APP) -> str:
         h.update(b"\0runtime/" + path.relative_to(root).as_posix().encode() + b"\0")
         h.update(path.read_bytes())
     h.update(b"\0task/app.py\0" + app_source.read_bytes())
+    for extension in extensions:
+        h.update(b"\0extensions/" + extension.name.encode() + b"\0" + extension.read_bytes())
     return h.hexdigest()
 
 
@@ -165,7 +168,7 @@ def _build_lock() -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _stage(stage: Path, app_source: Path) -> None:
+def _stage(stage: Path, app_source: Path, extensions: Sequence[Path] = ()) -> None:
     root = Path(runtime_interface.__file__).resolve().parent
     target = stage / "runtime" / "runtime_interface"
     for path in _runtime_sources():
@@ -179,6 +182,12 @@ def _stage(stage: Path, app_source: Path) -> None:
         for name in filenames:
             os.chmod(os.path.join(dirpath, name), 0o644)
         del dirnames  # walked anyway
+    if extensions:
+        (stage / "extensions").mkdir(mode=0o755)
+        for extension in extensions:
+            dest = stage / "extensions" / extension.name
+            shutil.copyfile(extension, dest)
+            os.chmod(dest, 0o755)
 
 
 def _run_mmdebstrap(args: list[str], say: Callable[[str], None]) -> None:
@@ -210,7 +219,12 @@ def _run_mmdebstrap(args: list[str], say: Callable[[str], None]) -> None:
 
 
 def _build(
-    client: Any, tag: str, digest: str, app_source: Path, say: Callable[[str], None]
+    client: Any,
+    tag: str,
+    digest: str,
+    app_source: Path,
+    say: Callable[[str], None],
+    extensions: Sequence[Path] = (),
 ) -> None:
     repository, _, version = tag.rpartition(":")
     if not repository or "/" in version:
@@ -219,9 +233,9 @@ def _build(
     with tempfile.TemporaryDirectory(prefix="lambdabox-image-") as tmp:
         stage = Path(tmp) / "stage"
         output = Path(tmp) / "rootfs.tar"
-        _stage(stage, app_source)
+        _stage(stage, app_source, extensions)
         say(f"building {tag}: Debian {SUITE} + python3 with mmdebstrap (a minute or two)")
-        _run_mmdebstrap(_mmdebstrap_args(stage, output), say)
+        _run_mmdebstrap(_mmdebstrap_args(stage, output, bool(extensions)), say)
         size_mb = output.stat().st_size / 1e6
         say(f"importing {size_mb:.1f} MB root filesystem as {tag}")
         client.api.import_image(
@@ -235,6 +249,7 @@ def python_test_image(
     tag: str | None = None,
     progress: Callable[[str], None] | None = None,
     app_source: Path | None = None,
+    extensions: Sequence[Path] = (),
 ) -> str:
     """The test image's tag, building it first when missing or built from other inputs.
 
@@ -245,7 +260,7 @@ def python_test_image(
     app = app_source or DEFAULT_APP
     if not app.is_file():
         raise ImageBuildError(f"handler {app} not found: pass app_source=")
-    digest = inputs_digest(app)
+    digest = inputs_digest(app, extensions)
     tag = tag or f"{TEST_IMAGE_REPOSITORY}:{digest[:16]}"
     client = _client()
     try:
@@ -253,7 +268,7 @@ def python_test_image(
             return tag
         with _build_lock():
             if not _existing(client, tag, digest):
-                _build(client, tag, digest, app, say)
+                _build(client, tag, digest, app, say, extensions)
     finally:
         client.close()
     return tag
