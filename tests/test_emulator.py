@@ -270,3 +270,12 @@ def test_qualifier_and_function_name_reach_the_arn() -> None:
         url = emu.url.replace("/function/", "/scenario/") + "?Qualifier=live"
         got = emu.session.post(url, json={"action": "context"}, timeout=30).json()
         assert got["arn"] == "arn:aws:lambda:us-east-1:012345678912:function:scenario:live"
+
+
+def test_curl_style_form_content_type_is_a_json_event() -> None:
+    with emulator(python_runtime("app.handler")) as emu:
+        resp = emu.invoke(
+            data=b'{"from": "curl"}',
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert resp.json()["echo"] == {"from": "curl"}

@@ -120,7 +120,7 @@ class InvokeAPI:
             payload=payload,
             arn=f"{arn}:{qualifier}" if qualifier else arn,
             timeout_s=self._function.timeout_s,
-            content_type=headers.get("content-type") or "application/json",
+            content_type=_event_content_type(headers.get("content-type")),
             client_context=client_context,
             tenant_id=headers.get("x-amz-tenant-id"),
         )
@@ -212,6 +212,14 @@ class InvokeAPI:
         if request_headers.get("x-amz-log-type", "None") == "Tail":
             out.append(("X-Amz-Log-Result", _log_tail(inv)))
         return out
+
+
+def _event_content_type(value: str | None) -> str:
+    """The caller's Content-Type goes to the runtime, except none or curl -d's form default:
+    those payloads are JSON events, as with aws-lambda-rie."""
+    if not value or value.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+        return "application/json"
+    return value
 
 
 def _log_tail(inv: Invocation) -> str:
