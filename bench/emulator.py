@@ -40,20 +40,8 @@ def running_emulator(python: Path, max_concurrency: int = 1) -> Iterator[tuple[s
     )
     address = f"127.0.0.1:{port}"
     try:
-        deadline = started + 30
-        while True:
-            try:
-                conn = Connection(address, "bench")
-                conn.connect()
-                resp = conn.request("POST", INVOKE_PATH, b"{}")
-                conn.close()
-                if resp.status == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the emulator did not answer within 30 s") from None
-                time.sleep(0.002)
-        yield address, (time.monotonic() - started) * 1000
+        cold_ms = _first_answer_ms(address, started)
+        yield address, cold_ms
     finally:
         proc.terminate()
         proc.wait(10)

@@ -38,13 +38,13 @@ def in_container() -> bool:
     return os.path.exists("/.dockerenv") or os.path.exists("/run/.containerenv")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    default_host = "0.0.0.0" if in_container() else "127.0.0.1"
+def add_common_arguments(parser: argparse.ArgumentParser, default_listen: str, what: str) -> None:
+    """Options `emulate` and `run` share; `what` names an environment in the help."""
     parser.add_argument(
         "--runtime-interface-emulator-address",
         "--listen",
         dest="listen",
-        default=f"{default_host}:8080",
+        default=default_listen,
         metavar="HOST:PORT",
         help="where the Invoke API listens (default %(default)s)",
     )
@@ -64,26 +64,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=1,
         metavar="N",
-        help="environments started on demand, at most N (default 1)",
+        help=f"{what}s started on demand, at most N (default 1)",
     )
     parser.add_argument(
         "--init",
         choices=("eager", "lazy"),
         default="eager",
-        help="init the first environment at start (default) or on first invoke",
+        help=f"start the first {what} at start (default) or on first invoke",
     )
     parser.add_argument(
         "--timeout",
         type=int,
         metavar="S",
-        help="function timeout (overrides AWS_LAMBDA_FUNCTION_TIMEOUT)",
+        help="function timeout (default: AWS_LAMBDA_FUNCTION_TIMEOUT, else 300)",
     )
     parser.add_argument(
         "--memory-size",
         type=int,
         metavar="MB",
-        help="function memory (overrides AWS_LAMBDA_FUNCTION_MEMORY_SIZE)",
+        help="function memory (default: AWS_LAMBDA_FUNCTION_MEMORY_SIZE, else 3008)",
     )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    default_host = "0.0.0.0" if in_container() else "127.0.0.1"
+    add_common_arguments(parser, f"{default_host}:8080", "environment")
     parser.add_argument(
         "--extensions-dir",
         default="/opt/extensions",

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from lambdabox.emulator.cli import add_common_arguments
 from lambdabox.emulator.config import (
     ConfigError,
     EmulatorConfig,
@@ -39,47 +40,7 @@ exit statuses: 0 stopped by SIGINT/SIGTERM, 1 could not start, 2 usage error."""
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("image", metavar="IMAGE", help="the function's image (local to Docker)")
-    parser.add_argument(
-        "--runtime-interface-emulator-address",
-        "--listen",
-        dest="listen",
-        default="127.0.0.1:8080",
-        metavar="HOST:PORT",
-        help="where the Invoke API listens (default %(default)s)",
-    )
-    parser.add_argument(
-        "--runtime-api-address",
-        default="127.0.0.1:9001",
-        metavar="HOST:PORT",
-        help="the first environment's Runtime API (default %(default)s); others use free "
-        "ports. Containers use the host network, so it is reachable from them.",
-    )
-    parser.add_argument(
-        "--max-concurrency",
-        type=int,
-        default=1,
-        metavar="N",
-        help="environments (containers) started on demand, at most N (default 1)",
-    )
-    parser.add_argument(
-        "--init",
-        choices=("eager", "lazy"),
-        default="eager",
-        help="start the first container at start (default) or on first invoke",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=int,
-        metavar="S",
-        help="function timeout (default: AWS_LAMBDA_FUNCTION_TIMEOUT, else 300)",
-    )
-    parser.add_argument(
-        "--memory-size",
-        type=int,
-        metavar="MB",
-        help="function memory, the container's hard limit "
-        "(default: AWS_LAMBDA_FUNCTION_MEMORY_SIZE, else 3008)",
-    )
+    add_common_arguments(parser, "127.0.0.1:8080", "container")
     parser.add_argument(
         "--env",
         action="append",
@@ -103,11 +64,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--function-name",
         metavar="NAME",
         help="the function's name (default: AWS_LAMBDA_FUNCTION_NAME, else test_function)",
-    )
-    parser.add_argument(
-        "--log-level",
-        default=os.environ.get("LOG_LEVEL", "info"),
-        help=argparse.SUPPRESS,
     )
 
 
