@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import math
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -20,6 +19,7 @@ from lambdabox.emulator.driver import Driver, RuntimeHandle
 from lambdabox.emulator.httpserver import HTTPServer
 from lambdabox.emulator.invocation import Invocation, Outcome
 from lambdabox.emulator.process import describe_exit
+from lambdabox.emulator.reports import Reporter
 from lambdabox.emulator.runtime_api import RuntimeAPI, abandon
 from lambdabox.emulator.sidecars import Sidecars
 
@@ -79,6 +79,7 @@ class Environment:
         self._finisher: asyncio.Future[None] | None = None
         self._runtime_waiting = False
         self.sidecars = Sidecars(launch.extensions_dir, launch.env, log, self._check_init)
+        self.reports = Reporter(log, self.sidecars.telemetry, launch.env)
 
     @property
     def address(self) -> str:
@@ -120,16 +121,7 @@ class Environment:
         env = dict(self._launch.env, AWS_LAMBDA_RUNTIME_API=self.address)
         self._init_started = time.monotonic()
         self.sidecars.telemetry.reset()
-        self.sidecars.telemetry.emit(
-            "platform.initStart",
-            {
-                "initializationType": "on-demand",
-                "phase": "init",
-                "functionName": env.get("AWS_LAMBDA_FUNCTION_NAME", ""),
-                "functionVersion": self._version,
-                "runtimeVersion": "lambdabox",
-            },
-        )
+        self.reports.init_start()
         await self.sidecars.start(env)
         self._process = await self._launch.driver.spawn(env, self._on_line, self.index)
         self.sidecars.sandbox = self._process
@@ -151,19 +143,13 @@ class Environment:
         if self._init is None or self._init.done():
             return
         self.sidecars.close_registration()
-        status = "success" if failure is None else "error"
         duration_ms = (time.monotonic() - self._init_started) * 1000
         if failure is None:
             self.init_duration_ms = duration_ms
             self.state = State.READY
         else:
             self.state = State.DEAD
-        phase = {"initializationType": "on-demand", "phase": "init", "status": status}
-        self.sidecars.telemetry.emit("platform.initRuntimeDone", phase)
-        self.sidecars.telemetry.emit(
-            "platform.initReport", {**phase, "metrics": {"durationMs": round(duration_ms, 3)}}
-        )
-        self.sidecars.telemetry.end_of_init()
+        self.reports.init_done(failure is None, duration_ms)
         self._init.set_result(failure)
 
     def runtime_ready(self) -> None:
@@ -243,7 +229,7 @@ class Environment:
             finally:
                 timer.cancel()
                 self.inflight.pop(inv.request_id, None)
-            self._runtime_done(inv, outcome)
+            self.reports.runtime_done(inv, outcome)
             self._finisher = asyncio.ensure_future(self._finish(inv, cold_ms, release))
             finishing = True
             return outcome
@@ -255,30 +241,12 @@ class Environment:
         inv.started_at = time.monotonic()
         inv.deadline_ms = int(time.time() * 1000 + inv.timeout_s * 1000)
         self.inflight[inv.request_id] = inv
-        self._emit(inv, f"START RequestId: {inv.request_id} Version: {self._version}")
+        self.reports.start(inv)
         waiter.set_result(inv)
         if self.sidecars.active:
             self.sidecars.extensions.invoke_event(
                 inv.request_id, inv.deadline_ms, inv.arn, inv.trace_id
             )
-        tracing = {"type": "X-Amzn-Trace-Id", "value": inv.trace_id}
-        self.sidecars.telemetry.emit(
-            "platform.start",
-            {"requestId": inv.request_id, "version": self._version, "tracing": tracing},
-        )
-
-    def _runtime_done(self, inv: Invocation, outcome: Outcome) -> None:
-        status = "error" if outcome.function_error else "success"
-        metrics = {
-            "durationMs": round((time.monotonic() - inv.started_at) * 1000, 3),
-            "producedBytes": len(outcome.body),
-        }
-        record = {
-            "requestId": inv.request_id,
-            "status": "timeout" if inv.timed_out else status,
-            "metrics": metrics,
-        }
-        self.sidecars.telemetry.emit("platform.runtimeDone", record)
 
     async def _finish(
         self, inv: Invocation, cold_ms: float | None, release: Callable[[], None]
@@ -287,9 +255,11 @@ class Environment:
         try:
             if inv.timed_out or not await self._settled(inv.deadline_ms / 1000):
                 await self._kill(graceful=False, reason="timeout")
+            used = 0
             if self._process is not None:
                 await self._process.drain_output()
-            self._report(inv, cold_ms)
+                used = self._process.peak_memory_mb()
+            self.reports.end(inv, cold_ms, used)
         finally:
             inv.finished.set()
             release()
@@ -335,43 +305,5 @@ class Environment:
 
     # -- logs ------------------------------------------------------------------------
 
-    @property
-    def _version(self) -> str:
-        return self._launch.env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-
     def _on_line(self, line: str) -> None:
-        for inv in self.inflight.values():
-            inv.logs.append(line)
-        self._log(line)
-        self.sidecars.telemetry.emit("function", line)
-
-    def _emit(self, inv: Invocation, line: str) -> None:
-        inv.logs.append(line)
-        self._log(line)
-
-    def _report(self, inv: Invocation, cold_ms: float | None) -> None:
-        duration = min((time.monotonic() - inv.started_at) * 1000, inv.timeout_s * 1000)
-        memory = self._launch.env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008")
-        used = self._process.peak_memory_mb() if self._process is not None else 0
-        report = (
-            f"REPORT RequestId: {inv.request_id}\tDuration: {duration:.2f} ms\t"
-            f"Billed Duration: {math.ceil(duration)} ms\tMemory Size: {memory} MB\t"
-            f"Max Memory Used: {used} MB\t"
-        )
-        if cold_ms is not None:
-            report += f"Init Duration: {cold_ms:.2f} ms\t"
-        metrics: dict[str, float] = {
-            "durationMs": round(duration, 3),
-            "billedDurationMs": math.ceil(duration),
-            "memorySizeMB": int(memory),
-            "maxMemoryUsedMB": used,
-        }
-        if cold_ms is not None:
-            metrics["initDurationMs"] = round(cold_ms, 3)
-        status = "timeout" if inv.timed_out else "success"
-        record = {"requestId": inv.request_id, "status": status, "metrics": metrics}
-        self.sidecars.telemetry.emit("platform.report", record)
-        end = f"END RequestId: {inv.request_id}"
-        inv.logs.append(end)
-        inv.logs.append(report)
-        self._log(f"{end}\n{report}")
+        self.reports.output(line, self.inflight.values())
