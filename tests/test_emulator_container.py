@@ -26,13 +26,9 @@ import pytest
 import requests
 from emulator_support import SCENARIOS, RunningEmulator
 
+from lambdabox.emulator.cgroup import MemoryProbe
 from lambdabox.emulator.config import EmulatorConfig, FunctionConfig
-from lambdabox.emulator.container import (
-    RUN_LABEL,
-    ContainerDriver,
-    MemoryProbe,
-    exit_status,
-)
+from lambdabox.emulator.container import RUN_LABEL, ContainerDriver, exit_status
 from lambdabox.emulator.process import describe_exit
 from lambdabox.testing.images import TEST_IMAGE_REPOSITORY, python_test_image
 

@@ -23,18 +23,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, TypeVar
 
+from lambdabox.emulator.cgroup import MemoryProbe, catches_sigterm, cgroup_candidates
+
 RUN_LABEL = "lambdabox.run"
-CGROUP_ROOT = Path("/sys/fs/cgroup")
 START_FAILED = 127  # the exit status reported when Docker could not start the container
 _MIB = 1024 * 1024
 _T = TypeVar("_T")
-
-# Files holding the cgroup's memory figure: a true high-water mark first, else usage now.
-_PEAK_FILES = ("memory.peak", "memory.max_usage_in_bytes")
-_CURRENT_FILES = ("memory.current", "memory.usage_in_bytes")
 
 
 def docker_errors() -> Any:
@@ -60,56 +56,6 @@ def exit_status(code: int) -> int:
     return code
 
 
-def cgroup_candidates(container_id: str, pid: int | None) -> list[Path]:
-    """Where the container's memory cgroup may be, most likely first.
-
-    From /proc/PID/cgroup when the PID is the container's (checked by its id showing in
-    the path), then the usual cgroupfs and systemd locations, cgroup v2 and v1.
-    """
-    found: list[Path] = []
-    if pid:
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
-                _, controllers, rel = line.split(":", 2)
-                if container_id not in rel:
-                    continue
-                if controllers == "":
-                    found.append(CGROUP_ROOT / rel.lstrip("/"))
-                elif "memory" in controllers.split(","):
-                    found.append(CGROUP_ROOT / "memory" / rel.lstrip("/"))
-    for base in (CGROUP_ROOT, CGROUP_ROOT / "memory"):
-        found.append(base / "docker" / container_id)
-        found.append(base / "system.slice" / f"docker-{container_id}.scope")
-    return found
-
-
-class MemoryProbe:
-    """Reads a container's memory from its cgroup: the peak when the kernel keeps one."""
-
-    def __init__(self, candidates: Sequence[Path]) -> None:
-        self._file: Path | None = None
-        self.is_peak = False
-        for directory in candidates:
-            for names, is_peak in ((_PEAK_FILES, True), (_CURRENT_FILES, False)):
-                for name in names:
-                    if (directory / name).is_file():
-                        self._file, self.is_peak = directory / name, is_peak
-                        return
-
-    @property
-    def found(self) -> bool:
-        return self._file is not None
-
-    def read(self) -> int:
-        """Bytes (0 when the cgroup is gone or unreadable)."""
-        if self._file is None:
-            return 0
-        try:
-            return int(self._file.read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return 0
-
-
 def list_extensions(container: Any, directory: str = "/opt/extensions") -> list[str]:
     """Executables in the image's extensions directory, read from its filesystem
     (no shell or `ls` needed in the image)."""
@@ -126,23 +72,6 @@ def list_extensions(container: Any, directory: str = "/opt/extensions") -> list[
             if len(parts) == 2 and member.isfile() and member.mode & 0o111:
                 found.append(f"{directory}/{parts[1]}")
     return sorted(found)
-
-
-def _catches_sigterm(pid: int | None, container_id: str) -> bool:
-    """Whether the container's PID 1 handles SIGTERM. The kernel drops signals that PID 1
-    does not handle, so when it does not, waiting for a graceful exit is pointless.
-    Unknown (another PID namespace, unreadable): assume it does."""
-    if not pid:
-        return True
-    try:
-        if container_id not in Path(f"/proc/{pid}/cgroup").read_text():
-            return True
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("SigCgt:"):
-                return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
-    except (OSError, ValueError, IndexError):
-        pass
-    return True
 
 
 class RuntimeContainer:
@@ -329,7 +258,7 @@ class RuntimeContainer:
         """SIGTERM, SIGKILL after `grace_s` (at once when 0), wait, remove. Idempotent."""
         async with self._stop_lock:
             if self._returncode is None and self._container is not None:
-                if grace_s > 0 and _catches_sigterm(self._pid, self.id):
+                if grace_s > 0 and catches_sigterm(self._pid, self.id):
                     await self._kill("SIGTERM")
                     with contextlib.suppress(asyncio.TimeoutError):
                         await asyncio.wait_for(asyncio.shield(self._exit), grace_s)
