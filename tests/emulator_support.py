@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import json
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -12,64 +12,34 @@ from pathlib import Path
 import requests
 
 from lambdabox.emulator.config import EmulatorConfig, FunctionConfig
-from lambdabox.emulator.server import Emulator
+from lambdabox.harness import BackgroundEmulator
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 
 
-class RunningEmulator:
-    """An emulator serving on 127.0.0.1 ports chosen by the OS, its log lines collected."""
+class RunningEmulator(BackgroundEmulator):
+    """The harness's background emulator plus a requests session and log helpers."""
 
     def __init__(self, config: EmulatorConfig) -> None:
-        self.lines: list[str] = []
-        self._lock = threading.Lock()
-        self.emulator = Emulator(config, log=self._collect)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        super().__init__(config)
         self.session = requests.Session()
 
-    def _collect(self, line: str) -> None:
-        with self._lock:
-            self.lines.extend(line.split("\n"))
+    def stop(self) -> None:
+        try:
+            super().stop()
+        finally:
+            self.session.close()
 
     def report(self, request_id: str = "", timeout: float = 10) -> str:
         """The REPORT line of an invocation (written just after its answer): waits for it."""
         prefix = f"REPORT RequestId: {request_id}"
         waiter = threading.Event()
         for _ in range(int(timeout / 0.01)):
-            with self._lock:
-                found = [line for line in self.lines if line.startswith(prefix)]
+            found = [line for line in list(self.lines) if line.startswith(prefix)]
             if found:
                 return found[0]
             waiter.wait(0.01)
         raise AssertionError(f"no {prefix!r} line in the log:\n{self.log()}")
-
-    def log(self) -> str:
-        with self._lock:
-            return "\n".join(self.lines)
-
-    def start(self) -> None:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self.emulator.start(), self._loop).result(30)
-
-    def stop(self) -> None:
-        try:
-            asyncio.run_coroutine_threadsafe(self.emulator.close(), self._loop).result(30)
-        finally:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
-            self._loop.close()
-            self.session.close()
-
-    @property
-    def url(self) -> str:
-        host, port = self.emulator.invoke_address
-        return f"http://{host}:{port}/2015-03-31/functions/function/invocations"
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.emulator.invoke_address
-        return f"http://{host}:{port}"
 
     def invoke(
         self,
@@ -79,8 +49,6 @@ class RunningEmulator:
         headers: dict[str, str] | None = None,
         timeout: float = 60,
     ) -> requests.Response:
-        import json
-
         body = data if data is not None else json.dumps(event if event is not None else {}).encode()
         return self.session.post(self.url, data=body, headers=headers or {}, timeout=timeout)
 

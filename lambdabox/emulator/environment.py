@@ -93,6 +93,10 @@ class Environment:
         await self._kill(graceful=True, reason="spindown")
         await self._server.close()
 
+    async def reset(self) -> None:
+        """Stop the runtime (SHUTDOWN to extensions first); the next invocation inits anew."""
+        await self._kill(graceful=True, reason="spindown")
+
     # -- lifecycle -------------------------------------------------------------------
 
     async def init(self) -> Outcome | None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Callable
 
 from lambdabox.emulator.environment import Environment, Launch
 from lambdabox.emulator.invocation import Invocation, Outcome
+
+RECENT_LOGS = 1000
 
 
 class TooManyRequests(Exception):
@@ -38,6 +41,8 @@ class Pool:
         self._lock = asyncio.Lock()
         self._freed = asyncio.Event()
         self._finishing = 0
+        # The complete log of recent invocations by request id (for test harnesses).
+        self.recent_logs: OrderedDict[str, list[str]] = OrderedDict()
 
     async def _new_environment(self) -> Environment:
         index = len(self.environments)
@@ -97,6 +102,7 @@ class Pool:
         taken, state = env, {"answered": False, "released": False}
 
         def release() -> None:
+            self._remember(inv)
             state["released"] = True
             taken.reserved -= 1
             if state["answered"]:
@@ -108,6 +114,11 @@ class Pool:
             state["answered"] = True
             self._finishing += 1
         return outcome
+
+    def _remember(self, inv: Invocation) -> None:
+        self.recent_logs[inv.request_id] = inv.logs
+        while len(self.recent_logs) > RECENT_LOGS:
+            self.recent_logs.popitem(last=False)
 
     async def close(self) -> None:
         await asyncio.gather(*(env.close() for env in self.environments))
