@@ -19,6 +19,9 @@ commands:
   emulate   run a runtime locally and serve the Lambda Invoke API for it (aws-lambda-rie drop-in)
   run       run a function image in hardened containers and serve the Lambda Invoke API for it
   invoke    invoke a function through the Invoke API and print the result and REPORT line
+  build     build a function image (OCI layout) from code, requirements and layers; no Docker
+  package   build a deterministic Lambda .zip from code and requirements
+  rebase    move a built function image onto another base (a manifest edit)
   demo      run a sample function under the emulator and print its result
   runtime   run a handler with the runtime interface client (python -m runtime_interface)
 
@@ -55,6 +58,24 @@ def _invoke(args: argparse.Namespace) -> int:
     from lambdabox import invoke
 
     return invoke.run(args)
+
+
+def _build(args: argparse.Namespace) -> int:
+    from builder import cli as builder_cli
+
+    return builder_cli.run_build(args)
+
+
+def _package(args: argparse.Namespace) -> int:
+    from builder import cli as builder_cli
+
+    return builder_cli.run_package(args)
+
+
+def _rebase(args: argparse.Namespace) -> int:
+    from builder import cli as builder_cli
+
+    return builder_cli.run_rebase(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,6 +121,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     invoke_cmd.add_arguments(invoke)
     invoke.set_defaults(func=_invoke)
+
+    from builder import cli as builder_cli
+
+    build = sub.add_parser(
+        "build",
+        help="build a function image from code, requirements and layers",
+        description=builder_cli.BUILD_DESCRIPTION,
+        epilog=builder_cli.EXIT_STATUSES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    builder_cli.add_build_arguments(build)
+    build.set_defaults(func=_build)
+
+    package = sub.add_parser(
+        "package",
+        help="build a deterministic Lambda .zip",
+        description="Zip the code folder and its dependencies (pip for the Lambda platform, "
+        "wheels only) with sorted entries, 1980-01-01 timestamps and fixed permissions.",
+        epilog=builder_cli.EXIT_STATUSES,
+    )
+    builder_cli.add_package_arguments(package)
+    package.set_defaults(func=_package)
+
+    rebase = sub.add_parser(
+        "rebase",
+        help="move a built function image onto another base",
+        description="Replace the base layers of an image built by `lambdabox build` (known "
+        "from its lambdabox.base.layers annotation) with those of --base; the function's "
+        "own layers and config are kept, no layer is rebuilt.",
+        epilog=builder_cli.EXIT_STATUSES,
+    )
+    builder_cli.add_rebase_arguments(rebase)
+    rebase.set_defaults(func=_rebase)
 
     demo = sub.add_parser(
         "demo",

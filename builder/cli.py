@@ -1,0 +1,318 @@
+"""Arguments and actions of `lambdabox build`, `lambdabox package` and `lambdabox rebase`.
+
+Each command has `add_*_arguments(parser)` and `run_*(args) -> int`; `lambdabox/cli.py` wires
+them. Configuration (SOURCE_DATE_EPOCH, LAMBDABOX_CACHE) is read here, at the edge. Exit
+statuses: 0 success, 1 failure (the message names the fix), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .cache import Cache
+from .errors import BuilderError
+from .export import DockerSDKExporter, ExportError, SkopeoExporter
+from .function import Step, build_function, rebase
+from .function_package import write_lambda_zip
+from .image import Image
+from .oci_layout import read_layout, write_layout
+from .reproducible import source_date_epoch
+from .validate import validate_layout
+
+__all__ = [
+    "BUILD_DESCRIPTION",
+    "add_build_arguments",
+    "add_package_arguments",
+    "add_rebase_arguments",
+    "run_build",
+    "run_package",
+    "run_rebase",
+]
+
+BUILD_DESCRIPTION = """\
+Build a function image from a code folder or a Lambda .zip, without Docker: the base, then
+the dependencies (pip on this host for the Lambda platform, wheels only), each --layer under
+/opt, then the code under /var/task. Unchanged layers come from the cache, so a code-only
+change rebuilds one small layer. The result is an OCI image layout (default
+.lambdabox/out/NAME); --load and --push copy it to the Docker daemon or a registry.
+
+The base: --base DIR (an OCI layout), --base REF (an image in the Docker daemon, copied
+once into the cache), or by default the lambdabox base image of --runtime.
+"""
+EXIT_STATUSES = "exit statuses: 0 success, 1 failure (the message names the fix), 2 usage error."
+_RUNTIME = re.compile(r"python(3\.\d+)")
+
+
+def _say(command: str) -> Callable[[str], None]:
+    def say(line: str) -> None:
+        sys.stderr.write(f"lambdabox {command}: {line}\n")
+        sys.stderr.flush()
+
+    return say
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--runtime", default="python3.11", help="python3.N (default: python3.11)")
+    parser.add_argument("--requirements", type=Path, help="a pip requirements file")
+    parser.add_argument(
+        "--pip-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="extra pip argument, e.g. --pip-arg=--no-index --pip-arg=--find-links=wheels/",
+    )
+    parser.add_argument(
+        "--build-sdists",
+        action="store_true",
+        help="allow requirements that ship only source distributions (not implemented yet)",
+    )
+
+
+def add_build_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "source", nargs="?", type=Path, default=Path("."), help="code folder or .zip (default: .)"
+    )
+    _add_common(parser)
+    parser.add_argument("--handler", required=True, help="module.function, e.g. app.handler")
+    parser.add_argument("-t", "--tag", help="NAME:TAG (default: <folder name>:latest)")
+    parser.add_argument(
+        "--layer", action="append", default=[], type=Path, help="Lambda layer folder or .zip"
+    )
+    parser.add_argument("--env", action="append", default=[], metavar="K=V", help="environment")
+    parser.add_argument("--base", help="OCI layout folder, or an image in the Docker daemon")
+    parser.add_argument(
+        "--output", type=Path, help="OCI layout folder (default .lambdabox/out/NAME)"
+    )
+    parser.add_argument("--cache", type=Path, help="layer cache (default $LAMBDABOX_CACHE)")
+    parser.add_argument(
+        "--load", action="store_true", help="load the image into Docker as NAME:TAG"
+    )
+    parser.add_argument("--push", metavar="REF", help="push to a registry, e.g. host:5000/fn:1")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+
+
+def add_package_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "source", nargs="?", type=Path, default=Path("."), help="code folder (default: .)"
+    )
+    _add_common(parser)
+    parser.add_argument(
+        "-o", "--output", type=Path, help="the .zip to write (default .lambdabox/out/NAME.zip)"
+    )
+
+
+def add_rebase_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("layout", type=Path, help="OCI layout written by `lambdabox build`")
+    parser.add_argument("--base", required=True, help="new base: OCI layout folder or image REF")
+    parser.add_argument("-t", "--tag", help="the image's tag in the layout (default: its only one)")
+    parser.add_argument("--cache", type=Path, help="cache for daemon bases ($LAMBDABOX_CACHE)")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+
+
+def _python_version(runtime: str) -> str:
+    match = _RUNTIME.fullmatch(runtime)
+    if match is None:
+        raise BuilderError(f"runtime {runtime!r}: use python3.N, e.g. python3.11")
+    return match.group(1)
+
+
+def _split_tag(tag: str | None, source: Path) -> tuple[str, str]:
+    if not tag:
+        name = re.sub(r"[^a-z0-9._-]+", "-", source.resolve().stem.lower()).strip("-._")
+        return name or "function", "latest"
+    repository, _, version = tag.rpartition(":")
+    if not repository or "/" in version:
+        return tag, "latest"
+    return repository, version
+
+
+def _env(items: Sequence[str]) -> dict[str, str]:
+    env = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise BuilderError(f"--env {item!r}: use KEY=VALUE")
+        env[key] = value
+    return env
+
+
+def _daemon_image_id(ref: str) -> str:
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        client = docker.from_env()
+        try:
+            return str(client.images.get(ref).id)
+        finally:
+            client.close()
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] not in ("docker", "requests", "urllib3"):
+            raise
+        raise BuilderError(
+            f"--base {ref}: not a folder, and the Docker daemon has no such image ({exc}); "
+            "pass an OCI layout folder or a local image NAME:TAG"
+        ) from exc
+
+
+def _daemon_base(ref: str, cache: Cache) -> Path:
+    """The daemon image `ref` as an OCI layout in the cache, copied once per image ID."""
+    image_id = _daemon_image_id(ref)
+    folder = cache.root / "bases" / hashlib.sha256(image_id.encode()).hexdigest()[:32]
+    if (folder / "index.json").is_file():
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".tmp-") as temp:
+        argv = ["skopeo", "copy", "--quiet", f"docker-daemon:{ref}", f"oci:{temp}/base:base"]
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise ExportError(
+                "skopeo", argv, done.returncode, done.stderr.strip()[-2000:], "is skopeo installed?"
+            )
+        os.replace(Path(temp) / "base", folder)
+    return folder
+
+
+def _resolve_base(base: str | None, runtime: str, cache: Cache) -> tuple[Image, str]:
+    if base is None:
+        try:
+            from builder.base import ensure_base  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            raise BuilderError(
+                f"the default {runtime} base image is not available in this version; pass "
+                "--base with an OCI layout folder or a Docker image NAME:TAG"
+            ) from None
+        made: Any = ensure_base(runtime, cache)
+        image = made if isinstance(made, Image) else read_layout(Path(made))
+        return image, runtime
+    path = Path(base)
+    if path.is_dir():
+        return read_layout(path), str(path.resolve())
+    return read_layout(_daemon_base(base, cache)), base
+
+
+def _fail(say: Callable[[str], None], exc: BuilderError) -> int:
+    say(f"error: {exc}")
+    return 1
+
+
+def run_build(args: argparse.Namespace) -> int:
+    say = _say("build")
+    try:
+        return _build(args, say)
+    except BuilderError as exc:
+        return _fail(say, exc)
+
+
+def _build(args: argparse.Namespace, say: Callable[[str], None]) -> int:
+    started = time.monotonic()
+    source: Path = args.source
+    if not source.exists():
+        raise BuilderError(f"{source} does not exist: pass the code folder or a .zip")
+    name, tag = _split_tag(args.tag, source)
+    cache = Cache(args.cache) if args.cache else Cache.default()
+    base, base_name = _resolve_base(args.base, args.runtime, cache)
+    steps: list[Step] = []
+
+    def progress(step: Step) -> None:
+        steps.append(step)
+        say(str(step))
+
+    image = build_function(
+        source,
+        base=base,
+        handler=args.handler,
+        requirements=args.requirements,
+        layers=args.layer,
+        env=_env(args.env),
+        python_version=_python_version(args.runtime),
+        build_sdists=args.build_sdists,
+        cache=cache,
+        progress=progress,
+        base_name=base_name,
+        pip_args=args.pip_arg,
+        mtime=source_date_epoch(os.environ),
+    )
+    output: Path = args.output or Path(".lambdabox") / "out" / name
+    write_layout(output, image, tag=tag)
+    say(f"wrote {output} ({name}:{tag}) {image.digest}")
+    summary: dict[str, Any] = {
+        "digest": str(image.digest),
+        "image_id": str(image.config_digest),
+        "output": str(output),
+        "tag": f"{name}:{tag}",
+        "base": {"name": base_name, "digest": str(base.digest), "layers": len(base.layers)},
+        "layers": [step.to_dict() for step in steps],
+    }
+    if args.load:
+        DockerSDKExporter().export(output, tag, f"{name}:{tag}")
+        say(f"loaded into Docker as {name}:{tag} (image ID {image.config_digest})")
+        summary["loaded"] = f"{name}:{tag}"
+    if args.push:
+        ref = args.push if args.push.startswith("docker://") else f"docker://{args.push}"
+        SkopeoExporter().export(output, tag, ref)
+        say(f"pushed {ref} ({image.digest})")
+        summary["pushed"] = ref
+    summary["seconds"] = round(time.monotonic() - started, 3)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    return 0
+
+
+def run_package(args: argparse.Namespace) -> int:
+    say = _say("package")
+    try:
+        source: Path = args.source
+        name, _ = _split_tag(None, source)
+        output: Path = args.output or Path(".lambdabox") / "out" / f"{name}.zip"
+        if args.build_sdists:
+            raise BuilderError("--build-sdists is not implemented yet: use wheels")
+        write_lambda_zip(
+            source,
+            output,
+            requirements=args.requirements,
+            python_version=_python_version(args.runtime),
+            pip_args=args.pip_arg,
+        )
+    except BuilderError as exc:
+        return _fail(say, exc)
+    say(f"wrote {output} ({output.stat().st_size} bytes)")
+    return 0
+
+
+def run_rebase(args: argparse.Namespace) -> int:
+    say = _say("rebase")
+    try:
+        layout: Path = args.layout
+        if not layout.is_dir():
+            raise BuilderError(f"{layout} is not a folder: pass the OCI layout to rebase")
+        image = read_layout(layout, args.tag)
+        tag = args.tag or _only_tag(layout)
+        cache = Cache(args.cache) if args.cache else Cache.default()
+        new_base, base_name = _resolve_base(args.base, "", cache)
+        rebased = rebase(image, new_base, base_name=base_name)
+        write_layout(layout, rebased, tag=tag)
+        validate_layout(layout, tag)
+    except BuilderError as exc:
+        return _fail(say, exc)
+    say(f"{layout}:{tag} now on {base_name}: {image.digest} -> {rebased.digest}")
+    if args.json:
+        print(json.dumps({"digest": str(rebased.digest), "previous": str(image.digest)}))
+    return 0
+
+
+def _only_tag(layout: Path) -> str:
+    from .manifest import ANNOTATION_REF_NAME, Index
+
+    index = Index.from_json((layout / "index.json").read_bytes())
+    return index.manifests[0].annotations.get(ANNOTATION_REF_NAME, "latest")

@@ -1,0 +1,242 @@
+"""Function images: a base, then layers ordered by how often they change, then the code.
+
+    image = build_function(Path("src"), base=read_layout(Path("base")), handler="app.handler",
+                           requirements=Path("requirements.txt"), cache=Cache.default())
+
+Layers on top of the base, least volatile first: the dependencies (`function_deps`, pip on the
+host for the Lambda platform, cached by the requirements file), each Lambda layer (a folder or
+.zip, unpacked under /opt), then the function code at /var/task (a folder, honouring
+`.lambdaboxignore`, or a .zip). A code-only change therefore rebuilds one small layer; every
+other layer is a cache hit. Nothing runs in a container.
+
+The image records its base: `org.opencontainers.image.base.name`/`.digest`, and
+`lambdabox.base.layers` (how many layers at the bottom are the base's), which `rebase()` uses
+to swap in another base by editing the manifest only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import IO
+
+from .build_layer import layer_from_entries
+from .cache import Cache
+from .digest import Digest
+from .entries import Entry
+from .errors import BuilderError
+from .function_deps import DependencySpec, Runner, dependency_layer
+from .function_deps import _run as _run_pip
+from .image import Image
+from .layer import BlobLayer, Layer
+from .manifest import ANNOTATION_BASE_DIGEST, ANNOTATION_BASE_NAME
+from .reproducible import DEFAULT_EPOCH, rfc3339
+from .tarball import LayerBlob
+from .tree import entries_from_tree
+from .zip_package import ZipPackage
+
+__all__ = ["ANNOTATION_BASE_LAYERS", "Step", "base_layer_count", "build_function", "rebase"]
+
+ANNOTATION_BASE_LAYERS = "lambdabox.base.layers"
+"""Manifest annotation: the number of layers at the bottom that come from the base image."""
+
+TASK_ROOT = "/var/task"
+OPT = "/opt"
+OPAQUE = Entry.file(".wh..wh..opq", b"")
+"""An opaque-folder whiteout: the lowest of our /var/task layers hides the base's /var/task,
+so files (and bytecode compiled with unchecked hashes) the base left there cannot shadow the
+function's own code."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One layer of a build: what it is, its blob, whether the cache had it, and how long."""
+
+    name: str
+    digest: Digest
+    size: int
+    cached: bool
+    seconds: float
+
+    def __str__(self) -> str:
+        state = "cached" if self.cached else "built"
+        return (
+            f"{self.name}: {self.digest.short} {_human(self.size)} ({state}, {self.seconds:.2f} s)"
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "digest": str(self.digest),
+            "size": self.size,
+            "cached": self.cached,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _human(size: int) -> str:
+    if size < 1000:
+        return f"{size} B"
+    if size < 1000_000:
+        return f"{size / 1000:.1f} kB"
+    return f"{size / 1000_000:.1f} MB"
+
+
+class _WatchedCache(Cache):
+    """The same cache, noting whether a layer had to be written (a miss)."""
+
+    def __init__(self, cache: Cache) -> None:
+        super().__init__(cache.root)
+        self.stored = False
+
+    def store(self, key: str, write: Callable[[IO[bytes]], LayerBlob]) -> LayerBlob:
+        self.stored = True
+        return super().store(key, write)
+
+
+def _tree_or_zip_layer(
+    source: Path, prefix: str, cache: Cache, mtime: int, what: str, opaque: bool = False
+) -> tuple[BlobLayer, bool]:
+    watched = _WatchedCache(cache)
+    created_by = f"lambdabox: {what} {source.name} at {prefix}"
+    extra = [OPAQUE] if opaque else []
+
+    def layer(entries: list[Entry]) -> BlobLayer:
+        return layer_from_entries(
+            [*entries, *extra],
+            prefix=prefix,
+            cache=watched,
+            mtime=mtime,
+            created_by=created_by,
+            comment=what,
+        )
+
+    if source.is_dir():
+        made = layer(entries_from_tree(source))
+    elif source.is_file() and source.suffix.lower() == ".zip":
+        with ZipPackage(source) as package:
+            made = layer(list(package.entries))
+    else:
+        raise BuilderError(f"{what} {source}: not a folder or a .zip file")
+    return made, not watched.stored
+
+
+def _partial_layer(
+    source: Path, prefix: str, cache: Cache, mtime: int, what: str, opaque: bool = False
+) -> Callable[[], tuple[BlobLayer, bool]]:
+    return lambda: _tree_or_zip_layer(source, prefix, cache, mtime, what, opaque)
+
+
+def build_function(
+    source: Path,
+    *,
+    base: Image,
+    handler: str,
+    requirements: Path | None = None,
+    layers: Sequence[Path] = (),
+    env: Mapping[str, str] | None = None,
+    python_version: str = "3.11",
+    platform: str = "manylinux2014_x86_64",
+    only_binary: bool = True,
+    build_sdists: bool = False,
+    cache: Cache,
+    progress: Callable[[Step], None] | None = None,
+    base_name: str = "",
+    labels: Mapping[str, str] | None = None,
+    pip_args: Sequence[str] = (),
+    mtime: int = DEFAULT_EPOCH,
+    run: Runner = _run_pip,
+) -> Image:
+    """The function image: `base` + dependencies + each of `layers` (at /opt) + `source`.
+
+    `source` is the code folder or a Lambda .zip; `handler` becomes the CMD; `env` is added
+    to the base's environment. `progress` is called once per layer built or found in `cache`.
+    `run` runs pip (an injectable port: `run(argv) -> CompletedProcess`).
+    """
+    if build_sdists:
+        raise BuilderError(
+            "--build-sdists is not implemented yet: pin versions that ship wheels for "
+            f"{platform}, or pre-build the wheels and pass them with --find-links"
+        )
+    if not only_binary:
+        raise BuilderError(
+            "installing for another platform needs wheels (pip --only-binary=:all:); "
+            "only_binary=False is not supported"
+        )
+    if not handler or handler.startswith("-"):
+        raise BuilderError(f"handler {handler!r} is not a module.function name")
+    report = progress or (lambda _step: None)
+    added: list[Layer] = []
+
+    def timed(name: str, make: Callable[[], tuple[BlobLayer, bool]]) -> None:
+        started = time.monotonic()
+        layer, cached = make()
+        added.append(layer)
+        report(Step(name, layer.digest, layer.size, cached, time.monotonic() - started))
+
+    if requirements is not None:
+        spec = DependencySpec(requirements, python_version, platform, pip_args=tuple(pip_args))
+        timed(
+            "dependencies",
+            lambda: dependency_layer(spec, cache=cache, run=run, mtime=mtime, opaque=True),
+        )
+    for path in layers:
+        timed(f"layer {path.name}", _partial_layer(path, OPT, cache, mtime, "Lambda layer"))
+    code = _partial_layer(source, TASK_ROOT, cache, mtime, "function code", requirements is None)
+    timed("code", code)
+    return _assemble(base, added, handler, env or {}, labels or {}, base_name, mtime)
+
+
+def _assemble(
+    base: Image,
+    added: Sequence[Layer],
+    handler: str,
+    env: Mapping[str, str],
+    labels: Mapping[str, str],
+    base_name: str,
+    mtime: int,
+) -> Image:
+    config = base.config
+    for key, value in env.items():
+        config = config.with_env(key, value)
+    config = config.with_labels({"lambdabox.handler": handler, **labels})
+    config = replace(config, cmd=(handler,), created=rfc3339(mtime))
+    if not config.workdir:
+        config = replace(config, workdir=TASK_ROOT)
+    bottom = Image(base.layers, config)  # the base's own manifest annotations are not kept
+    image = bottom.with_layers(*added).with_base(base_name or "unknown", base.digest)
+    return image.with_annotations({ANNOTATION_BASE_LAYERS: str(len(base.layers))})
+
+
+def base_layer_count(image: Image) -> int:
+    """How many of `image`'s bottom layers are its base's (from `lambdabox.base.layers`)."""
+    raw = image.manifest.annotations.get(ANNOTATION_BASE_LAYERS)
+    if raw is None or not raw.isdigit() or int(raw) > len(image.layers):
+        raise BuilderError(
+            f"the image has no valid {ANNOTATION_BASE_LAYERS} annotation ({raw!r}), so its "
+            "base layers are unknown: rebuild it with `lambdabox build` to rebase it later"
+        )
+    return int(raw)
+
+
+def rebase(image: Image, new_base: Image, *, base_name: str = "") -> Image:
+    """`image` on `new_base`: its base layers replaced, its own layers and config kept.
+
+    A manifest edit: no layer is rebuilt. The config keeps `image`'s settings (env, CMD, ...),
+    which include the old base's; diff_ids and history come from the new base.
+    """
+    count = base_layer_count(image)
+    own = image.layers[count:]
+    config = replace(
+        image.config, diff_ids=new_base.config.diff_ids, history=new_base.config.history
+    )
+    rebased = Image(new_base.layers, config).with_layers(*own)
+    rebased = rebased.with_base(base_name or "unknown", new_base.digest)
+    kept = {
+        key: value
+        for key, value in image.manifest.annotations.items()
+        if key not in (ANNOTATION_BASE_NAME, ANNOTATION_BASE_DIGEST, ANNOTATION_BASE_LAYERS)
+    }
+    return rebased.with_annotations({**kept, ANNOTATION_BASE_LAYERS: str(len(new_base.layers))})

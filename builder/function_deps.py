@@ -1,0 +1,236 @@
+"""The dependency layer: `pip install --target` for the Lambda platform, on the host, cached.
+
+No container runs: the host's pip downloads wheels built for the target (`--platform`,
+`--python-version`, `--implementation cp`, `--only-binary=:all:`) into a temp folder, which
+becomes one layer at /var/task. The layer is cached under a key over the requirements file's
+bytes, the Python version, the platform tags, pip's version and any extra pip arguments, so an
+unchanged requirements file costs one cache lookup and pip is not run at all.
+
+What makes pip's output deterministic (the tar itself is made so by the core):
+  - `--no-compile`, and any `__pycache__/`/`*.pyc` removed: nothing is byte-compiled;
+  - `bin/` removed: console scripts embed the host interpreter's path in their shebang, and
+    a function never runs them;
+  - `*.dist-info/direct_url.json` removed (it names the download URL or local path);
+  - `*.dist-info/RECORD` rewritten without the rows of the removed files (rows are kept in
+    pip's order, which depends only on the wheel).
+Timestamps and ordering are the core's. A requirements file without pinned versions is still
+resolved at cache-fill time: pin them (`pkg==1.2.3`) for reproducible dependency layers.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib.metadata
+import io
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .build_layer import FORMAT_VERSION
+from .cache import Cache
+from .config import History
+from .entries import Entry, normalize
+from .errors import BuilderError
+from .layer import BlobLayer
+from .reproducible import DEFAULT_EPOCH, GZIP_LEVEL, canonical_json, rfc3339
+from .tarball import write_layer_blob
+from .tree import IgnoreRules, entries_from_tree
+
+__all__ = [
+    "DEFAULT_PIP",
+    "DependencySpec",
+    "SdistOnlyError",
+    "dependency_layer",
+    "install_dependencies",
+    "platform_tags",
+]
+
+Runner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
+DEFAULT_PIP: tuple[str, ...] = (sys.executable, "-m", "pip")
+_NO_WHEEL = re.compile(r"(?:satisfies the requirement|matching distribution found for) ([^\s;]+)")
+_REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+class SdistOnlyError(BuilderError):
+    """pip found no wheel of `package` for the target; it may ship only a source distribution."""
+
+    def __init__(self, package: str, target: str, pip_tail: str) -> None:
+        self.package = package
+        self.pip_tail = pip_tail
+        super().__init__(
+            f"no wheel of {package!r} for {target}: it is probably available only as a source "
+            f"distribution (sdist), and builds install wheels only (--only-binary=:all:). "
+            f"Pin a version of {package} that ships a wheel for this platform, replace it, or "
+            f"opt in with --build-sdists (not implemented yet: it would build the sdist "
+            f"inside the base image). pip said:\n{pip_tail}"
+        )
+
+
+def platform_tags(platform: str) -> tuple[str, ...]:
+    """The pip `--platform` tags for `platform`; manylinux2014 also means manylinux_2_17/_2_28.
+
+    Note: manylinux_2_28 wheels need glibc 2.28; Lambda's Amazon Linux 2 runtimes have 2.26.
+    """
+    match = re.fullmatch(r"manylinux2014_(x86_64|aarch64)", platform)
+    if match is None:
+        return (platform,)
+    arch = match.group(1)
+    return (platform, f"manylinux_2_17_{arch}", f"manylinux_2_28_{arch}")
+
+
+@dataclass(frozen=True)
+class DependencySpec:
+    """What the dependency layer is built from; `key()` is its cache key."""
+
+    requirements: Path
+    python_version: str = "3.11"
+    platform: str = "manylinux2014_x86_64"
+    pip: tuple[str, ...] = DEFAULT_PIP
+    pip_args: tuple[str, ...] = ()
+    """Extra pip arguments, e.g. `("--no-index", "--find-links", "wheels/")`."""
+
+    def pip_version(self) -> str:
+        if self.pip == DEFAULT_PIP:
+            return importlib.metadata.version("pip")
+        done = subprocess.run([*self.pip, "--version"], capture_output=True, text=True, check=False)
+        return done.stdout.split(" from ")[0].strip() or "unknown"
+
+    def key(self) -> str:
+        try:
+            requirements = self.requirements.read_bytes()
+        except OSError as exc:
+            raise BuilderError(f"cannot read the requirements file: {exc}") from exc
+        inputs = {
+            "kind": "lambdabox-dependencies",
+            "format": FORMAT_VERSION,
+            "requirements": hashlib.sha256(requirements).hexdigest(),
+            "python": self.python_version,
+            "platform": list(platform_tags(self.platform)),
+            "pip": self.pip_version(),
+            "pip_args": list(self.pip_args),
+        }
+        return hashlib.sha256(canonical_json(inputs)).hexdigest()
+
+    def argv(self, target: Path) -> list[str]:
+        argv = [*self.pip, "install", "--target", str(target), "--no-compile"]
+        for tag in platform_tags(self.platform):
+            argv += ["--platform", tag]
+        argv += ["--python-version", self.python_version, "--implementation", "cp"]
+        argv += ["--only-binary=:all:", "--disable-pip-version-check", "--no-input"]
+        return [*argv, *self.pip_args, "--requirement", str(self.requirements)]
+
+
+def _run(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(argv), capture_output=True, text=True, check=False)
+
+
+def install_dependencies(spec: DependencySpec, target: Path, *, run: Runner = _run) -> None:
+    """pip-install `spec` into `target` and make the result deterministic (see module doc)."""
+    done = run(spec.argv(target))
+    if done.returncode != 0:
+        tail = "\n".join((done.stderr or done.stdout or "").strip().splitlines()[-8:])
+        match = _NO_WHEEL.search(done.stderr or "")
+        if match is not None:
+            name = _REQUIREMENT_NAME.match(match.group(1))
+            package = name.group(0) if name else match.group(1)
+            target_desc = f"CPython {spec.python_version} on {spec.platform}"
+            raise SdistOnlyError(package, target_desc, tail)
+        raise BuilderError(
+            f"pip install of {spec.requirements} failed (exit status {done.returncode}); "
+            f"fix the requirements file or the network access to the index:\n{tail}"
+        )
+    clean_install(target)
+
+
+def clean_install(target: Path) -> None:
+    """Remove what depends on the host or the moment (see module doc) and fix up RECORDs."""
+    removed: set[str] = set()
+    for path in sorted(target.rglob("*"), reverse=True):
+        relative = path.relative_to(target).as_posix()
+        parts = relative.split("/")
+        doomed = (
+            parts[0] == "bin"
+            or "__pycache__" in parts
+            or path.suffix == ".pyc"
+            or (path.name == "direct_url.json" and parts[0].endswith(".dist-info"))
+        )
+        if not doomed:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+        removed.add(relative)
+    for record in sorted(target.glob("*.dist-info/RECORD")):
+        _rewrite_record(record, target, removed)
+
+
+def _rewrite_record(record: Path, target: Path, removed: set[str]) -> None:
+    rows = list(csv.reader(io.StringIO(record.read_text(encoding="utf-8"))))
+    kept = []
+    for row in rows:
+        if not row:
+            continue
+        resolved = (target / row[0]).resolve()
+        try:
+            relative = resolved.relative_to(target.resolve()).as_posix()
+        except ValueError:  # e.g. ../../bin/x when installed with a prefix
+            continue
+        if relative in removed or any(relative.startswith(r + "/") for r in removed):
+            continue
+        kept.append(row)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(kept)
+    record.write_text(out.getvalue(), encoding="utf-8")
+
+
+def dependency_layer(
+    spec: DependencySpec,
+    *,
+    cache: Cache,
+    run: Runner = _run,
+    mtime: int = DEFAULT_EPOCH,
+    prefix: str = "/var/task",
+    opaque: bool = False,
+) -> tuple[BlobLayer, bool]:
+    """The dependency layer at `prefix` and whether it came from the cache (pip not run).
+
+    `opaque` adds an opaque whiteout, so the layer hides what lower layers have at `prefix`.
+    """
+    key = hashlib.sha256(f"{spec.key()} opaque={opaque}".encode()).hexdigest()
+    history = History(
+        f"lambdabox: pip install -r {spec.requirements.name} "
+        f"(cp{spec.python_version}, {spec.platform}) at {prefix}",
+        "dependencies",
+        rfc3339(mtime),
+    )
+    blob = cache.lookup(key)
+    cached = blob is not None
+    if blob is None:
+        with tempfile.TemporaryDirectory(prefix="lambdabox-pip-") as temp:
+            target = Path(temp) / "target"
+            target.mkdir()
+            install_dependencies(spec, target, run=run)
+            entries = entries_from_tree(target, IgnoreRules(("__pycache__/", "*.pyc")))
+            if opaque:
+                entries.append(Entry.file(".wh..wh..opq", b""))
+            placed = normalize(entries, prefix)
+            blob = cache.store(
+                key,
+                lambda out: write_layer_blob(placed, out, mtime=mtime, compresslevel=GZIP_LEVEL),
+            )
+    layer = BlobLayer(
+        cache.blob_path(blob.digest),
+        blob.media_type,
+        history,
+        known_digest=blob.digest,
+        known_size=blob.size,
+        known_diff_id=blob.diff_id,
+    )
+    return layer, cached

@@ -1,0 +1,474 @@
+"""Function images: layers from code, requirements and Lambda layers on a base; package; rebase."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import uuid
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from builder import BuilderError, Cache, Image, read_layout, validate_layout, write_layout
+from builder.export import DockerSDKExporter
+from builder.function import ANNOTATION_BASE_LAYERS, Step, build_function, rebase
+from builder.function_deps import SdistOnlyError
+from builder.function_package import write_lambda_zip
+from builder.manifest import ANNOTATION_BASE_DIGEST, ANNOTATION_BASE_NAME
+from builder.testing import random_image
+from lambdabox.cli import main as lambdabox_main
+
+SKOPEO = shutil.which("skopeo")
+DOCKER = "/usr/bin/docker"
+WHEELS = ("six==1.17.0", "charset-normalizer==3.4.1", "idna==3.10")
+
+
+def docker_works() -> bool:
+    if not Path(DOCKER).exists():
+        return False
+    probe = subprocess.run([DOCKER, "version"], capture_output=True, timeout=30, check=False)
+    return probe.returncode == 0
+
+
+needs_docker = pytest.mark.skipif(
+    SKOPEO is None or not docker_works(), reason="needs skopeo and a Docker daemon"
+)
+
+
+def write_app(folder: Path, body: str = "return {'ok': True}") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "app.py").write_text(f"def handler(event, context):\n    {body}\n")
+    (folder / "lib").mkdir(exist_ok=True)
+    (folder / "lib" / "helper.py").write_text("VALUE = 1\n")
+    (folder / "notes.log").write_text("ignored\n")
+    (folder / ".lambdaboxignore").write_text("*.log\n")
+    return folder
+
+
+def layer_names(image: Image, index: int) -> list[str]:
+    with (
+        image.layers[index].open_uncompressed() as raw,
+        tarfile.open(fileobj=raw, mode="r|") as tar,
+    ):
+        return tar.getnames()
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Wheels for the Lambda platform, downloaded once; builds then use --no-index."""
+    folder = tmp_path_factory.mktemp("wheels")
+    argv = [sys.executable, "-m", "pip", "download", "--dest", str(folder), "--quiet"]
+    argv += ["--platform", "manylinux2014_x86_64", "--python-version", "3.11"]
+    argv += ["--implementation", "cp", "--only-binary=:all:", "--disable-pip-version-check"]
+    done = subprocess.run([*argv, *WHEELS], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.fail(f"cannot download wheels from PyPI: {done.stderr[-2000:]}")
+    return folder
+
+
+def offline(wheelhouse: Path) -> list[str]:
+    return ["--no-index", "--find-links", str(wheelhouse)]
+
+
+@pytest.fixture
+def requirements(tmp_path: Path) -> Path:
+    path = tmp_path / "requirements.txt"
+    path.write_text("\n".join(WHEELS) + "\n")
+    return path
+
+
+def test_build_from_a_folder(tmp_path: Path) -> None:
+    base = random_image(layers=2, seed=1)
+    steps: list[Step] = []
+    image = build_function(
+        write_app(tmp_path / "src"),
+        base=base,
+        handler="app.handler",
+        env={"STAGE": "test"},
+        cache=Cache(tmp_path / "cache"),
+        progress=steps.append,
+        base_name="example/base:1",
+    )
+    write_layout(tmp_path / "out", image, tag="fn")
+    validate_layout(tmp_path / "out", "fn")
+    assert [s.name for s in steps] == ["code"]
+    assert not steps[0].cached
+    assert image.layers[:2] == base.layers
+    assert len(image.layers) == 3
+    names = layer_names(image, 2)
+    assert "var/task/app.py" in names
+    assert "var/task/lib/helper.py" in names
+    assert "var/task/notes.log" not in names  # .lambdaboxignore
+    assert image.config.cmd == ("app.handler",)
+    assert image.config.env_value("STAGE") == "test"
+    assert image.config.env_value("PATH") == "/usr/local/bin:/usr/bin:/bin"  # the base's
+    assert image.config.labels["lambdabox.handler"] == "app.handler"
+    assert len([h for h in image.config.history if not h.empty_layer]) == 3
+    assert "function code" in image.config.history[-1].comment
+    annotations = image.manifest.annotations
+    assert annotations[ANNOTATION_BASE_NAME] == "example/base:1"
+    assert annotations[ANNOTATION_BASE_DIGEST] == str(base.digest)
+    assert annotations[ANNOTATION_BASE_LAYERS] == "2"
+
+
+def test_a_zip_gives_the_same_code_layer_as_its_folder(tmp_path: Path) -> None:
+    src = write_app(tmp_path / "src")
+    (src / "notes.log").unlink()
+    (src / ".lambdaboxignore").unlink()
+    package = tmp_path / "app.zip"
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.write(src / "app.py", "app.py")
+        archive.write(src / "lib" / "helper.py", "lib/helper.py")
+    cache = Cache(tmp_path / "cache")
+    base = random_image(layers=1)
+    from_zip = build_function(package, base=base, handler="app.handler", cache=cache)
+    from_dir = build_function(src, base=base, handler="app.handler", cache=cache)
+    assert from_zip.layers[-1].diff_id == from_dir.layers[-1].diff_id
+    assert from_zip.layers[-1].digest == from_dir.layers[-1].digest  # history names the source
+
+
+def test_a_malicious_zip_is_rejected(tmp_path: Path) -> None:
+    package = tmp_path / "evil.zip"
+    with zipfile.ZipFile(package, "w") as archive:
+        for name in ("app.py", "../../etc/cron.d/evil"):
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o100644 << 16  # writestr(str) gives 0o600 with no file type
+            archive.writestr(info, "* * * * * root sh\n")
+    with pytest.raises(BuilderError, match=r"evil\.zip:\.\./\.\./etc/cron\.d/evil.*'\.\.'"):
+        build_function(
+            package, base=random_image(1), handler="app.handler", cache=Cache(tmp_path / "c")
+        )
+
+
+def test_lambda_layers_go_under_opt(tmp_path: Path) -> None:
+    folder = tmp_path / "layer1"
+    (folder / "python").mkdir(parents=True)
+    (folder / "python" / "shared.py").write_text("X = 1\n")
+    zipped = tmp_path / "layer2.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        info = zipfile.ZipInfo("extensions/probe")
+        info.external_attr = 0o100755 << 16
+        archive.writestr(info, "#!/bin/sh\n")
+    steps: list[Step] = []
+    image = build_function(
+        write_app(tmp_path / "src"),
+        base=random_image(1),
+        handler="app.handler",
+        layers=[folder, zipped],
+        cache=Cache(tmp_path / "cache"),
+        progress=steps.append,
+    )
+    assert [s.name for s in steps] == ["layer layer1", "layer layer2.zip", "code"]
+    assert "opt/python/shared.py" in layer_names(image, 1)
+    assert "opt/extensions/probe" in layer_names(image, 2)
+    write_layout(tmp_path / "out", image)
+    validate_layout(tmp_path / "out")
+
+
+def test_requirements_make_a_deterministic_dependency_layer(
+    tmp_path: Path, wheelhouse: Path, requirements: Path
+) -> None:
+    digests = []
+    for run in ("a", "b"):  # two clean builds: separate caches, separate pip runs
+        image = build_function(
+            write_app(tmp_path / run / "src", "import six; return six.__version__"),
+            base=random_image(1),
+            handler="app.handler",
+            requirements=requirements,
+            cache=Cache(tmp_path / f"cache-{run}"),
+            pip_args=offline(wheelhouse),
+        )
+        write_layout(tmp_path / f"out-{run}", image)
+        validate_layout(tmp_path / f"out-{run}")
+        digests.append(image.digest)
+    assert digests[0] == digests[1]
+    names = layer_names(image, 1)
+    assert "var/task/six.py" in names
+    assert any(n.startswith("var/task/charset_normalizer/md.cpython-311-x86_64") for n in names)
+    assert "var/task/idna/core.py" in names
+    assert not [n for n in names if n.endswith(".pyc") or "__pycache__" in n]
+    assert not [n for n in names if n.endswith("direct_url.json") or n.startswith("var/task/bin")]
+    record = ""
+    with image.layers[1].open_uncompressed() as raw, tarfile.open(fileobj=raw, mode="r|") as tar:
+        for info in tar:
+            if info.name == "var/task/charset_normalizer-3.4.1.dist-info/RECORD":
+                member = tar.extractfile(info)
+                assert member is not None
+                record = member.read().decode()
+    assert "charset_normalizer/md.py" in record
+    assert "bin/normalizer" not in record
+    assert "direct_url.json" not in record
+
+
+def test_a_code_only_change_rebuilds_only_the_code_layer(
+    tmp_path: Path, wheelhouse: Path, requirements: Path
+) -> None:
+    cache = Cache(tmp_path / "cache")
+    src = write_app(tmp_path / "src")
+    layer = tmp_path / "layer"
+    (layer / "python").mkdir(parents=True)
+    (layer / "python" / "shared.py").write_text("X = 1\n")
+    base = random_image(2)
+
+    def build(run: Any) -> tuple[Image, list[Step]]:
+        steps: list[Step] = []
+        image = build_function(
+            src,
+            base=base,
+            handler="app.handler",
+            requirements=requirements,
+            layers=[layer],
+            cache=cache,
+            progress=steps.append,
+            pip_args=offline(wheelhouse),
+            run=run,
+        )
+        return image, steps
+
+    first, first_steps = build(_real_pip)
+    (src / "app.py").write_text("def handler(event, context):\n    return 2\n")
+    second, second_steps = build(pip_must_not_run)
+    assert [s.cached for s in first_steps] == [False, False, False]
+    assert [(s.name, s.cached) for s in second_steps] == [
+        ("dependencies", True),
+        ("layer layer", True),
+        ("code", False),
+    ]
+    assert [layer.digest for layer in first.layers[:-1]] == [
+        layer.digest for layer in second.layers[:-1]
+    ]
+    assert first.layers[-1].digest != second.layers[-1].digest
+    assert first.digest != second.digest
+
+
+def _real_pip(argv: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(argv), capture_output=True, text=True, check=False)
+
+
+def pip_must_not_run(argv: Any) -> subprocess.CompletedProcess[str]:
+    raise AssertionError(f"pip ran although its layer is cached: {argv}")
+
+
+def make_sdist_only_index(folder: Path) -> Path:
+    """A find-links folder holding only an sdist of `tinysrc` (made by hand, no network)."""
+    folder.mkdir()
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w:gz") as tar:
+        files = {
+            "tinysrc-1.0/PKG-INFO": b"Metadata-Version: 2.1\nName: tinysrc\nVersion: 1.0\n",
+            "tinysrc-1.0/setup.py": b"from setuptools import setup\nsetup(name='tinysrc')\n",
+        }
+        for name, content in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content))
+    (folder / "tinysrc-1.0.tar.gz").write_bytes(data.getvalue())
+    return folder
+
+
+def test_an_sdist_only_requirement_names_the_package_and_the_opt_in(tmp_path: Path) -> None:
+    index = make_sdist_only_index(tmp_path / "index")
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("tinysrc==1.0\n")
+    with pytest.raises(SdistOnlyError) as caught:
+        build_function(
+            write_app(tmp_path / "src"),
+            base=random_image(1),
+            handler="app.handler",
+            requirements=requirements,
+            cache=Cache(tmp_path / "cache"),
+            pip_args=["--no-index", "--find-links", str(index)],
+        )
+    assert caught.value.package == "tinysrc"
+    assert "'tinysrc'" in str(caught.value)
+    assert "--build-sdists" in str(caught.value)
+    with pytest.raises(BuilderError, match="not implemented"):
+        build_function(
+            tmp_path / "src",
+            base=random_image(1),
+            handler="app.handler",
+            requirements=requirements,
+            cache=Cache(tmp_path / "cache"),
+            build_sdists=True,
+        )
+
+
+def test_rebase_swaps_the_base_layers_only(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "cache")
+    old_base, new_base = random_image(2, seed=1), random_image(3, seed=2)
+    image = build_function(
+        write_app(tmp_path / "src"),
+        base=old_base,
+        handler="app.handler",
+        env={"STAGE": "x"},
+        cache=cache,
+        base_name="old",
+    )
+    rebased = rebase(image, new_base, base_name="new")
+    assert rebased.layers == new_base.layers + image.layers[2:]
+    assert rebased.config.diff_ids == new_base.config.diff_ids + image.config.diff_ids[2:]
+    assert rebased.config.cmd == ("app.handler",)
+    assert rebased.config.env_value("STAGE") == "x"
+    assert rebased.manifest.annotations[ANNOTATION_BASE_LAYERS] == "3"
+    assert rebased.manifest.annotations[ANNOTATION_BASE_DIGEST] == str(new_base.digest)
+    write_layout(tmp_path / "out", rebased)
+    validate_layout(tmp_path / "out")
+    with pytest.raises(BuilderError, match=r"lambdabox\.base\.layers"):
+        rebase(new_base, old_base)
+
+
+def test_package_writes_a_deterministic_zip(
+    tmp_path: Path, wheelhouse: Path, requirements: Path
+) -> None:
+    src = write_app(tmp_path / "src")
+    outputs = []
+    for run in ("a", "b"):
+        out = tmp_path / f"{run}.zip"
+        write_lambda_zip(src, out, requirements=requirements, pip_args=offline(wheelhouse))
+        outputs.append(out.read_bytes())
+        os.utime(src / "app.py", (1_000_000_000, 1_000_000_000))  # mtimes do not matter
+    assert outputs[0] == outputs[1]
+    with zipfile.ZipFile(tmp_path / "a.zip") as archive:
+        infos = archive.infolist()
+    names = [info.filename for info in infos]
+    assert names == sorted(names, key=lambda n: n.rstrip("/").split("/"))
+    assert "app.py" in names
+    assert "six.py" in names
+    assert "notes.log" not in names
+    assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
+    modes = {info.filename: info.external_attr >> 16 for info in infos}
+    assert modes["app.py"] == 0o100644
+    assert modes["lib/"] == 0o040755
+
+
+# -- the CLI ----------------------------------------------------------------------------
+
+
+def test_cli_build_package_and_rebase(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_app(tmp_path / "myfn")
+    write_layout(tmp_path / "base", random_image(1, seed=5), tag="base")
+    write_layout(tmp_path / "base2", random_image(2, seed=6), tag="base")
+    argv = ["build", "myfn", "--handler", "app.handler", "--base", "base"]
+    argv += ["--env", "A=1", "--cache", "cache", "--json"]
+    assert lambdabox_main(argv) == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    assert "lambdabox build: code:" in captured.err
+    assert summary["output"] == ".lambdabox/out/myfn"
+    assert summary["tag"] == "myfn:latest"
+    assert [layer["name"] for layer in summary["layers"]] == ["code"]
+    validate_layout(tmp_path / ".lambdabox" / "out" / "myfn", "latest")
+    image = read_layout(tmp_path / ".lambdabox" / "out" / "myfn")
+    assert str(image.digest) == summary["digest"]
+    assert lambdabox_main(argv) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["digest"] == summary["digest"]
+    assert again["layers"][0]["cached"] is True
+
+    layout = ".lambdabox/out/myfn"
+    assert lambdabox_main(["rebase", layout, "--base", "base2", "--json"]) == 0
+    rebased = json.loads(capsys.readouterr().out)
+    assert rebased["previous"] == summary["digest"]
+    assert len(read_layout(tmp_path / layout).layers) == 3
+
+    assert lambdabox_main(["package", "myfn", "-o", "app.zip"]) == 0
+    assert zipfile.is_zipfile(tmp_path / "app.zip")
+
+    assert lambdabox_main(["build", "missing", "--handler", "a.b", "--base", "base"]) == 1
+    assert "missing does not exist" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:
+        lambdabox_main(["build", "myfn"])  # no --handler
+    assert usage.value.code == 2
+
+
+def test_cli_without_a_base_asks_for_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    try:
+        import builder.base  # type: ignore[import-not-found,unused-ignore] # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("builder.base exists: the default base is built, not refused")
+    monkeypatch.chdir(tmp_path)
+    write_app(tmp_path / "fn")
+    assert lambdabox_main(["build", "fn", "--handler", "app.handler", "--cache", "c"]) == 1
+    assert "pass --base" in capsys.readouterr().err
+
+
+# -- run the built image ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def debian_base_layout(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """The Debian test image (python3 + our runtime) exported from Docker as an OCI layout."""
+    from lambdabox.testing.images import python_test_image
+
+    def progress(line: str) -> None:
+        sys.stderr.write(line + "\n")
+
+    tag = python_test_image(progress=progress)
+    layout = tmp_path_factory.mktemp("test-image") / "oci"
+    assert SKOPEO is not None
+    argv = [SKOPEO, "copy", "--quiet", f"docker-daemon:{tag}", f"oci:{layout}:base"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    return tag, layout
+
+
+@needs_docker
+def test_the_built_image_runs_under_the_emulator(
+    tmp_path: Path,
+    debian_base_layout: tuple[str, Path],
+    wheelhouse: Path,
+    requirements: Path,
+) -> None:
+    import docker  # type: ignore[import-untyped]
+    from test_emulator_container import container_emulator
+
+    base_tag, base_layout = debian_base_layout
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "app.py").write_text(
+        "import charset_normalizer, six\n"
+        "def handler(event, context):\n"
+        "    found = charset_normalizer.from_bytes('héllo wörld'.encode('latin-1')).best()\n"
+        "    return {'six': six.__version__, 'encoding': found.encoding, 'event': event}\n"
+    )
+    image = build_function(
+        src,
+        base=read_layout(base_layout),
+        handler="app.handler",
+        requirements=requirements,
+        env={"STAGE": "emulated"},
+        labels={"test.run": uuid.uuid4().hex},  # a unique image ID: cleanup removes only ours
+        cache=Cache(tmp_path / "cache"),
+        base_name=base_tag,
+        pip_args=offline(wheelhouse),
+    )
+    write_layout(tmp_path / "out", image, tag="fn")
+    validate_layout(tmp_path / "out", "fn")
+    name = f"lambdabox-test-fn:{uuid.uuid4().hex[:12]}"
+    DockerSDKExporter().export(tmp_path / "out", "fn", name)
+    client = docker.from_env()
+    try:
+        with container_emulator(name, client) as emu:
+            resp = emu.invoke({"hello": "world"})
+            assert resp.status_code == 200, emu.log()
+            body = resp.json()
+            assert body["six"] == "1.17.0"
+            assert body["event"] == {"hello": "world"}
+            assert body["encoding"]
+    finally:
+        client.images.remove(str(image.config_digest), force=True)
+        client.close()
