@@ -91,7 +91,8 @@ class ZipPackage:
             except UnicodeDecodeError:
                 raise UnsafePathError(where, "symlink target is not UTF-8", "fix it") from None
             return Entry(path, "symlink", target=target, origin=where)
-        if mode and not stat.S_ISREG(mode):
+        # No file-type bits (ZipFile.writestr writes 0o600 alone) means a regular file.
+        if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
             raise UnsafePathError(where, "is not a regular file, folder or symlink", "remove it")
         return Entry(path, "file", bool(mode & 0o111), _ZipMember(self._zip, info), origin=where)
 

@@ -126,3 +126,15 @@ def test_layer_from_zip_matches_layer_from_the_same_tree(tmp_path: Path) -> None
     from_zip = layer_from_zip(zipped, cache=cache)
     from_tree = layer_from_tree(tree, prefix="/var/task", cache=cache)
     assert (from_zip.digest, from_zip.diff_id) == (from_tree.digest, from_tree.diff_id)
+
+
+def test_zip_written_by_writestr_is_accepted(tmp_path: Path) -> None:
+    import zipfile
+
+    from builder import layer_from_zip
+
+    package = tmp_path / "app.zip"
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("app.py", "def handler(e, c):\n    return 1\n")
+    layer = layer_from_zip(package)
+    assert layer.size > 0
