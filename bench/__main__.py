@@ -75,6 +75,7 @@ def main() -> int:
         _row(f"warm invokes, {label} echo", o, a, "invokes/s", ">= 1.3x", o / a >= 1.3)
         missed = missed or o / a < 1.3
     missed = _emulator_benchmarks(ours, r, small, 500 if QUICK else 3000) or missed
+    missed = _builder_benchmarks(r) or missed
     out = _venvs.BENCH_DIR / "results.json"
     out.write_text(json.dumps(r, indent=2))
     print(f"\nraw figures: {out}")
@@ -123,6 +124,19 @@ def _emulator_benchmarks(python: Path, r: dict[str, float], event: bytes, count:
     )
     _row("8 callers: 4 environments vs 1", four_env, one_env, "invokes/s", "", None)
     return p50 / floor > 2 or per_s / RIE_PER_S < 2 or container_ms > 300
+
+
+def _builder_benchmarks(r: dict[str, float]) -> bool:
+    from bench import builder
+
+    figures = builder.code_only_rebuild(rounds=3 if QUICK else 5)
+    r.update({f"builder_{k}": v for k, v in figures.items()})
+    ours, theirs = figures["lambdabox_rebuild_s"], figures["docker_rebuild_s"]
+    print(f"\n{'builder (3 wheel deps, code-only change)':<40} {'lambdabox':>10} {'docker':>12}")
+    _row("code-only rebuild (docker / lambdabox)", theirs, ours, "s", ">= 10x", theirs / ours >= 10)
+    _row("code-only rebuild, lambdabox", ours, 1.0, "s", "<= 1 s", ours <= 1.0)
+    print(f"{'cold build, base cached':<40} {figures['cold_build_s']:>10.2f} {'':>12} s")
+    return theirs / ours < 10 or ours > 1.0
 
 
 if __name__ == "__main__":
