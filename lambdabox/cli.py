@@ -24,6 +24,7 @@ commands:
   rebase    move a built function image onto another base (a manifest edit)
   demo      run a sample function under the emulator and print its result
   runtime   run a handler with the runtime interface client (python -m runtime_interface)
+  base      build the base images (python3.11, python3.13, python3.9, provided) from Debian
 
 exit statuses: 0 success, 1 failure (message names the fix), 2 usage error.
 The runtime interface client's own statuses are listed by `lambdabox runtime --help`.
@@ -76,6 +77,12 @@ def _rebase(args: argparse.Namespace) -> int:
     from builder import cli as builder_cli
 
     return builder_cli.run_rebase(args)
+
+
+def _base(args: argparse.Namespace) -> int:
+    from builder import base
+
+    return base.run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -173,6 +180,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     runtime.add_argument("handler", nargs="?", help="module.function (default: $_HANDLER)")
     runtime.set_defaults(func=_runtime)
+
+    from builder import base
+
+    base_cmd = sub.add_parser(
+        "base",
+        help="build the base images from Debian packages",
+        description=base.DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="exit statuses: 0 success, 1 build failed (message names the fix), 2 usage error.",
+    )
+    base.add_arguments(base_cmd)
+    base_cmd.set_defaults(func=_base)
     return parser
 
 
