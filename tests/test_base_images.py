@@ -181,6 +181,37 @@ def test_provided_is_reproducible(built: dict[str, Image], tmp_path: Path) -> No
 
 
 @pytest.mark.slow
+def test_build_uses_the_default_base_by_name(
+    built: dict[str, Image], base_cache: Cache, tmp_path: Path
+) -> None:
+    """`lambdabox build` with no --base builds FROM our python3.11 base (cached here)."""
+    from builder import read_layout, validate_layout
+    from lambdabox.cli import main as lambdabox_main
+
+    app = tmp_path / "fn"
+    app.mkdir()
+    (app / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    out = tmp_path / "out"
+    argv = [
+        "build",
+        str(app),
+        "--handler",
+        "app.handler",
+        "--cache",
+        str(base_cache.root),
+        "--output",
+        str(out),
+    ]
+    assert lambdabox_main(argv) == 0
+    validate_layout(out)
+    image = read_layout(out)
+    base = built["python3.11"]
+    assert [layer.digest for layer in image.layers[: len(base.layers)]] == [
+        layer.digest for layer in base.layers
+    ]
+    assert image.config.cmd == ("app.handler",)
+
+
 def test_ensure_base_returns_a_cached_layout(built: dict[str, Image], base_cache: Cache) -> None:
     first = ensure_base("provided", base_cache)
     started = time.monotonic()

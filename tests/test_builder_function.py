@@ -391,21 +391,6 @@ def test_cli_build_package_and_rebase(
     assert usage.value.code == 2
 
 
-def test_cli_without_a_base_asks_for_one(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    try:
-        import builder.base  # type: ignore[import-not-found,unused-ignore] # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("builder.base exists: the default base is built, not refused")
-    monkeypatch.chdir(tmp_path)
-    write_app(tmp_path / "fn")
-    assert lambdabox_main(["build", "fn", "--handler", "app.handler", "--cache", "c"]) == 1
-    assert "pass --base" in capsys.readouterr().err
-
-
 # -- run the built image ------------------------------------------------------------------
 
 
