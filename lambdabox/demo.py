@@ -6,6 +6,7 @@ client as the runtime, invokes the function twice and prints results and REPORT 
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -30,6 +31,20 @@ def _wait_until_up(url: str, proc: subprocess.Popen[bytes]) -> InvokeResult:
                     "the emulator did not start; run it by hand to see why"
                 ) from None
             time.sleep(0.05)
+
+
+DESCRIPTION = (
+    "Start `lambdabox emulate` with the sample function (examples/hello) and the runtime "
+    "interface client, invoke it twice, and print the results with their REPORT lines."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def run(args: argparse.Namespace) -> int:
+    return main(json_output=args.json)
 
 
 def main(json_output: bool = False) -> int:

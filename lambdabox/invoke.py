@@ -14,6 +14,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import requests
 
+DESCRIPTION = (
+    "POST an event to the Invoke API (the emulator's, or any compatible one) and print the "
+    "result, the function error if any and the REPORT line."
+)
 REPORT = re.compile(r"^REPORT RequestId: .*$", re.MULTILINE)
 
 
