@@ -1,41 +1,29 @@
-"""`make demo`: the sample function under `lambdabox emulate`, invoked through the Invoke API.
+"""`make demo`: the main job, end to end.
 
-It starts the emulator as its own process (as a user would), with the runtime interface
-client as the runtime, invokes the function twice and prints results and REPORT lines.
+1. `lambdabox build` the sample function (examples/hello, one dependency) on the python3.11
+   base image, which is itself built from Debian packages on first use, and load it into
+   Docker;
+2. run the image under the emulator in container mode (hardened, as Lambda runs it);
+3. invoke it with a sample API Gateway HTTP API event, twice (a cold and a warm start);
+4. print the results and the REPORT lines.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
-
-from lambdabox.invoke import InvokeResult, invoke
-from lambdabox.testing.processes import emulate_command, free_port
+from typing import Any
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "hello"
-
-
-def _wait_until_up(url: str, proc: subprocess.Popen[bytes]) -> InvokeResult:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            return invoke(url, b'{"name": "lambdabox"}')
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    "the emulator did not start; run it by hand to see why"
-                ) from None
-            time.sleep(0.05)
-
+IMAGE = "lambdabox-demo/hello:latest"
 
 DESCRIPTION = (
-    "Start `lambdabox emulate` with the sample function (examples/hello) and the runtime "
-    "interface client, invoke it twice, and print the results with their REPORT lines."
+    "Build the sample function (examples/hello) into an image on the python3.11 base, run it "
+    "under the emulator in a container, invoke it with a sample HTTP API event and print "
+    "the results and REPORT lines. The first run builds the base image (about half a minute)."
 )
 
 
@@ -47,53 +35,81 @@ def run(args: argparse.Namespace) -> int:
     return main(json_output=args.json)
 
 
+def _say(line: str) -> None:
+    print(f"demo: {line}", file=sys.stderr, flush=True)
+
+
+def build_image() -> dict[str, Any]:
+    """`lambdabox build ... --load --json` as a user would run it; its summary."""
+    argv = [
+        sys.executable,
+        "-m",
+        "lambdabox",
+        "build",
+        str(EXAMPLE),
+        "--handler",
+        "app.handler",
+        "--requirements",
+        str(EXAMPLE / "requirements.txt"),
+        "-t",
+        IMAGE,
+        "--load",
+        "--json",
+    ]
+    _say(
+        "$ lambdabox build examples/hello --handler app.handler "
+        f"--requirements examples/hello/requirements.txt -t {IMAGE} --load"
+    )
+    done = subprocess.run(argv, stdout=subprocess.PIPE, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"demo: the build failed (exit {done.returncode}); see above")
+    summary: dict[str, Any] = json.loads(done.stdout)
+    return summary
+
+
 def main(json_output: bool = False) -> int:
-    port = free_port()
-    command = emulate_command(port, [sys.executable, "-m", "runtime_interface", "app.handler"])
-    env = {
-        **os.environ,
-        "AWS_LAMBDA_FUNCTION_NAME": "hello",
-        "AWS_LAMBDA_FUNCTION_TIMEOUT": "3",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
-    }
-    url = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        command, cwd=EXAMPLE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    from lambdabox.events import sample
+    from lambdabox.harness import LambdaFunction
+
+    summary = build_image()
+    event = sample("apigateway-http", {"queryStringParameters.name": "lambdabox"})
+    _say(
+        f"$ lambdabox run {IMAGE}   (container mode) and invoke it with "
+        "`lambdabox event apigateway-http --set queryStringParameters.name=lambdabox`"
     )
-    try:
-        first = _wait_until_up(url, proc)
-        cold_ms = (time.monotonic() - started) * 1000
-        second = invoke(url, b'{"name": "again"}')
-    finally:
-        proc.terminate()
-        output, _ = proc.communicate(timeout=10)
-    results = [first, second]
+    with LambdaFunction.from_image(IMAGE, timeout=10, memory=256, name="hello") as fn:
+        results = [fn.invoke(event), fn.invoke(event)]
     if json_output:
-        doc = {
-            "cold_start_ms": round(cold_ms, 1),
-            "invocations": [
+        print(
+            json.dumps(
                 {
-                    "payload": json.loads(r.payload),
-                    "functionError": r.function_error,
-                    "report": r.report,
-                }
-                for r in results
-            ],
-        }
-        print(json.dumps(doc, indent=2))
-        return 0
-    print(
-        f"$ lambdabox emulate --listen 127.0.0.1:{port} -- python -m runtime_interface app.handler"
-    )
-    print(f"emulator up and first answer after {cold_ms:.0f} ms")
-    for r in results:
-        print(f"invoke -> {r.payload.decode()}")
-        print(f"         {(r.report or '').strip()}")
-    print("emulator log:")
-    for line in output.decode("utf-8", "replace").splitlines():
-        print("  " + line)
-    return 0 if all(r.status == 200 and not r.function_error for r in results) else 1
+                    "image": summary,
+                    "invocations": [
+                        {
+                            "payload": r.payload,
+                            "error": r.error,
+                            "report": r.logs[-1] if r.logs else None,
+                        }
+                        for r in results
+                    ],
+                },
+                indent=2,
+            )
+        )
+    else:
+        layers = ", ".join(
+            f"{layer.get('name', '?')} {'cached' if layer.get('cached') else 'built'}"
+            for layer in summary.get("layers", [])
+        )
+        print(f"built {IMAGE} {summary.get('digest', '')}")
+        print(f"  layers: {layers}")
+        for label, r in zip(("cold", "warm"), results):
+            print(f"invoke ({label}) -> {json.dumps(r.payload)}")
+            print(f"  {(r.logs[-1] if r.logs else '').strip()}")
+        print("function log of the first invocation:")
+        for line in results[0].logs:
+            print("  " + line)
+    return 0 if all(r.ok for r in results) else 1
 
 
 if __name__ == "__main__":

@@ -88,7 +88,7 @@ class RuntimeContainer:
         self._driver = driver
         self._container = container
         self.name = name
-        self._on_line = on_line
+        self._forward = on_line
         self._loop = loop
         self._exit: asyncio.Future[int] = loop.create_future()
         self._returncode: int | None = None
@@ -102,6 +102,14 @@ class RuntimeContainer:
         self._follower: threading.Thread | None = None
         self._extensions_running = 0
         self._on_extensions_change: Callable[[], None] | None = None
+        self._lines_seen = 0
+        self._last_line_at = 0.0
+
+    def _on_line(self, line: str) -> None:
+        """On the loop: a line of the container's output (runtime or extension)."""
+        self._lines_seen += 1
+        self._last_line_at = self._loop.time()
+        self._forward(line)
 
     @property
     def id(self) -> str:
@@ -233,10 +241,16 @@ class RuntimeContainer:
     async def wait(self) -> int:
         return await asyncio.shield(self._exit)
 
-    async def drain_output(self, grace_s: float = 0.002) -> None:
+    async def drain_output(self, grace_s: float = 0.002, first_s: float = 0.015) -> None:
         """Give output already written a moment to arrive: through Docker it trails the
-        runtime's HTTP calls by about a millisecond."""
-        if self._returncode is None:
+        runtime's HTTP calls by about a millisecond (more while the log stream warms up).
+        Keeps waiting, up to 50 ms, while lines are still arriving."""
+        if self._returncode is not None:
+            return
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await asyncio.sleep(grace_s if self._lines_seen else first_s)
+        while loop.time() - self._last_line_at < grace_s and loop.time() - started < 0.05:
             await asyncio.sleep(grace_s)
 
     async def _sample(self, every_s: float = 0.2) -> None:

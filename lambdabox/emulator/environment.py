@@ -72,6 +72,7 @@ class Environment:
         self.init_duration_ms: float | None = None
         self.init_error: Outcome | None = None
         self.inflight: dict[str, Invocation] = {}
+        self.finishing: dict[str, Invocation] = {}
         self.waiting: deque[asyncio.Future[Invocation]] = deque()
         self._watcher: asyncio.Task[None] | None = None
         self._stale_failure: Outcome | None = None
@@ -234,6 +235,7 @@ class Environment:
                 timer.cancel()
                 self.inflight.pop(inv.request_id, None)
             self.reports.runtime_done(inv, outcome)
+            self.finishing[inv.request_id] = inv  # its late output still belongs to it
             self._finisher = asyncio.ensure_future(self._finish(inv, cold_ms, release))
             finishing = True
             return outcome
@@ -265,6 +267,7 @@ class Environment:
                 used = self._process.peak_memory_mb()
             self.reports.end(inv, cold_ms, used)
         finally:
+            self.finishing.pop(inv.request_id, None)
             inv.finished.set()
             release()
 
@@ -310,4 +313,4 @@ class Environment:
     # -- logs ------------------------------------------------------------------------
 
     def _on_line(self, line: str) -> None:
-        self.reports.output(line, self.inflight.values())
+        self.reports.output(line, [*self.inflight.values(), *self.finishing.values()])
