@@ -62,3 +62,15 @@ def test_event_invocation_type(lambda_function: Factory) -> None:
     fn = lambda_function("app.handler", root=SCENARIOS / "emulator")
     assert fn.invoke({}, invocation_type="Event").status == 202
     assert fn.invoke({}, invocation_type="DryRun").status == 204
+
+
+def test_lambda_image_fixture_runs_a_container(lambda_image: Factory) -> None:
+    from lambdabox.testing.images import python_test_image
+
+    fn = lambda_image(python_test_image(), timeout=5, memory=256)
+    result = fn.invoke({"from": "image"})
+    assert result.ok
+    assert result.payload["echo"] == {"from": "image"}
+    assert result.payload["pid"] == 1  # the runtime is the container's PID 1
+    assert result.memory_size_mb == 256
+    assert any("handled" in line for line in result.output)
