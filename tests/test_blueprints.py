@@ -83,7 +83,7 @@ def test_project_layout(blueprint: str, make: Any) -> None:
     readme = (project / "README.md").read_text()
     assert readme.startswith(f"# my-{blueprint}\n")
     assert "`pytest`" in readme
-    assert f"`lambdabox build . --handler app.handler -t my-{blueprint}:dev`" in readme
+    assert f"`lambdabox build . --handler app.handler -t my-{blueprint}:dev --load`" in readme
     assert f"`lambdabox run my-{blueprint}:dev`" in readme
     assert "`lambdabox invoke --event event.json`" in readme
     for path in project.rglob("*"):
@@ -269,7 +269,7 @@ def test_cli_creates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     project = tmp_path / "fns" / "orders"
     assert (project / "app.py").is_file()
     assert f"created {project} from the sqs-batch blueprint" in out
-    assert "lambdabox build . --handler app.handler -t orders:dev" in out
+    assert "lambdabox build . --handler app.handler -t orders:dev --load" in out
     assert json.loads((project / "event.json").read_text()) == sample("sqs")
 
 

@@ -16,7 +16,7 @@ examples:
   lambdabox init --list
   lambdabox init thumbnails --blueprint s3-event
   lambdabox init orders-api --blueprint http-api --directory functions
-  cd thumbnails && pytest && lambdabox build . --handler app.handler -t thumbnails:dev
+  cd thumbnails && pytest && lambdabox build . --handler app.handler -t thumbnails:dev --load
 
 NAME names the directory and the image (NAME:dev in the README): lowercase letters and
 digits, separated by '.', '_' or '-'. An existing DIR/NAME must be empty.
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         "next:",
         f"  cd {project}",
         "  pytest",
-        f"  lambdabox build . --handler app.handler -t {args.name}:dev",
+        f"  lambdabox build . --handler app.handler -t {args.name}:dev --load",
         f"  lambdabox run {args.name}:dev   # then: lambdabox invoke --event event.json",
     ]
     sys.stdout.write("\n".join(out) + "\n")
