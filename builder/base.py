@@ -99,6 +99,7 @@ STRIP = (
     "var/log/*",
     "var/lib/apt/lists/*",
     "var/lib/dpkg/*-old",
+    "var/lib/dpkg/info/*.md5sums",  # integrity lists for `dpkg --verify`; not used at run time
     "etc/resolv.conf",  # the host's, copied in by mmdebstrap
     "etc/hostname",
 )
