@@ -49,6 +49,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from . import mmdebstrap
 from .base_def import BaseDefinition, base_names, load_definition
 from .base_rootfs import diff_trees, read_rootfs_tar, rootfs_layer
 from .build_layer import layer_from_entries
@@ -316,31 +317,7 @@ def mmdebstrap_args(
 
 
 def _run_mmdebstrap(args: list[str], epoch: int, what: str, say: Progress) -> None:
-    if shutil.which("mmdebstrap") is None:
-        raise BuilderError("mmdebstrap is not installed: apt-get install mmdebstrap")
-    env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch), LC_ALL="C.UTF-8", PYTHONHASHSEED="0")
-    tail: list[str] = []
-    with subprocess.Popen(
-        args,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=env,
-        text=True,
-        errors="replace",
-    ) as proc:
-        assert proc.stdout is not None
-        for raw in proc.stdout:
-            line = raw.rstrip("\n")
-            tail = [*tail[-29:], line]
-            if line.startswith(("I: running apt-get update", "I: installing", "E:")):
-                say(f"{what}: mmdebstrap: {line[3:]}")
-        code = proc.wait()
-    if code != 0:
-        raise BuilderError(
-            f"mmdebstrap ({what}) failed with exit status {code} (is the mirror {args[-1]} "
-            "reachable, and do the packages exist in the suite?):\n" + "\n".join(tail)
-        )
+    mmdebstrap.run(args, epoch=epoch, say=say, what=f"{what}: mmdebstrap")
 
 
 def _rootfs_tar(

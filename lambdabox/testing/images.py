@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import runtime_interface
+from builder import mmdebstrap
+from builder.errors import BuilderError
 
 TEST_IMAGE_REPOSITORY = "lambdabox-test-python"
 """Every test image is tagged `TEST_IMAGE_REPOSITORY:<inputs hash>`."""
@@ -191,31 +192,10 @@ def _stage(stage: Path, app_source: Path, extensions: Sequence[Path] = ()) -> No
 
 
 def _run_mmdebstrap(args: list[str], say: Callable[[str], None]) -> None:
-    if shutil.which("mmdebstrap") is None:
-        raise ImageBuildError("mmdebstrap is not installed; run scripts/setup-host.sh")
-    env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, LC_ALL="C.UTF-8")
-    tail: list[str] = []
-    with subprocess.Popen(
-        args,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=env,
-        text=True,
-        errors="replace",
-    ) as proc:
-        assert proc.stdout is not None
-        for raw in proc.stdout:
-            line = raw.rstrip("\n")
-            tail = [*tail[-19:], line]
-            if line.startswith(("I:", "E:", "W:")):
-                say(f"mmdebstrap: {line}")
-        code = proc.wait()
-    if code != 0:
-        raise ImageBuildError(
-            f"mmdebstrap failed with exit status {code} (is {MIRROR} reachable?):\n"
-            + "\n".join(tail)
-        )
+    try:
+        mmdebstrap.run(args, epoch=int(SOURCE_DATE_EPOCH), say=say, shown=("I:", "E:", "W:"))
+    except BuilderError as exc:
+        raise ImageBuildError(f"{exc}\n(run scripts/setup-host.sh if tools are missing)") from exc
 
 
 def _build(
