@@ -1,13 +1,15 @@
-# The toolkit's own image. Issue 4 rebases it FROM lambdabox's python3.11 base image;
-# until that base exists, this builds from a locally available Python image, e.g.
-#   DOCKER_BUILDKIT=1 docker build --network host --build-arg BASE=<python-image> -t lambdabox .
-ARG BASE
+# The toolkit's own image, FROM lambdabox's python3.11 base, for CI systems that run the
+# builder in a container. No registry is needed: build the base and the wheels first.
+#   lambdabox base build python3.11 --load            # -> lambdabox/base:python3.11
+#   python -m pip wheel . -w dist/wheels              # lambdabox and its dependencies
+#   DOCKER_BUILDKIT=1 docker build --network host -t lambdabox:latest .
+#   docker run --rm lambdabox:latest --help
+ARG BASE=lambdabox/base:python3.11
 FROM ${BASE}
-WORKDIR /opt/lambdabox
-COPY pyproject.toml README.md ./
-COPY runtime_interface ./runtime_interface
-COPY lambdabox ./lambdabox
-COPY builder ./builder
-RUN python3 -m pip install --no-cache-dir . && useradd --system --uid 993 lambdabox
-USER lambdabox
+COPY dist/wheels /tmp/wheels
+RUN python3 -m pip install --no-index --find-links /tmp/wheels lambdabox \
+    && rm -rf /tmp/wheels /root/.cache
+USER 993:993
+WORKDIR /work
 ENTRYPOINT ["lambdabox"]
+CMD ["--help"]
