@@ -48,6 +48,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from . import mmdebstrap
 from .base_def import BaseDefinition, base_names, load_definition
@@ -614,9 +615,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    def say(line: str) -> None:
-        sys.stderr.write(f"lambdabox base: {line}\n")
-        sys.stderr.flush()
+    from lambdabox.progress import Status
+
+    say = Status("lambdabox base")
 
     try:
         if args.base_command == "list":
@@ -650,24 +651,29 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _build(args: argparse.Namespace, say: Callable[[str], None]) -> int:
+def _build(args: argparse.Namespace, say: Any) -> int:
     started = time.monotonic()
     cache = Cache.default()
-    if args.output is not None:
-        image = build_base(args.name, output=args.output, cache=cache, progress=say)
-        layout = Path(args.output)
-    else:
-        from .oci_layout import read_layout
+    with say.step(f"base image {args.name}"):
+        if args.output is not None:
+            image = build_base(args.name, output=args.output, cache=cache, progress=say)
+            layout = Path(args.output)
+        else:
+            from .oci_layout import read_layout
 
-        layout = ensure_base(args.name, cache, progress=say)
-        image = read_layout(layout, args.name)
+            layout = ensure_base(args.name, cache, progress=say)
+            image = read_layout(layout, args.name)
     summary: dict[str, object] = {"name": args.name, "layout": str(layout), "tag": args.name}
     summary.update(image_summary(image))
     summary["seconds"] = round(time.monotonic() - started, 1)
     if args.load:
-        summary["loaded"] = load_into_docker(image, f"{DOCKER_REPOSITORY}:{args.name}", say)
+        with say.step("loading into Docker"):
+            tag = f"{DOCKER_REPOSITORY}:{args.name}"
+            summary["loaded"] = load_into_docker(image, tag, say)
     if args.push:
-        summary["pushed"] = push(layout, args.name, args.push, args.dest_tls_verify == "true", say)
+        with say.step(f"pushing to {args.push}"):
+            tls = args.dest_tls_verify == "true"
+            summary["pushed"] = push(layout, args.name, args.push, tls, say)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:

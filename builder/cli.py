@@ -8,15 +8,15 @@ statuses: 0 success, 1 failure (the message names the fix), 2 usage error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
 import re
 import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,12 +54,11 @@ EXIT_STATUSES = "exit statuses: 0 success, 1 failure (the message names the fix)
 _RUNTIME = re.compile(r"python(3\.\d+)")
 
 
-def _say(command: str) -> Callable[[str], None]:
-    def say(line: str) -> None:
-        sys.stderr.write(f"lambdabox {command}: {line}\n")
-        sys.stderr.flush()
+def _say(command: str) -> Any:
+    """Progress lines on stderr (a spinner on long steps when stderr is a terminal)."""
+    from lambdabox.progress import Status
 
-    return say
+    return Status(f"lambdabox {command}")
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -183,7 +182,9 @@ def _daemon_base(ref: str, cache: Cache) -> Path:
     return folder
 
 
-def _resolve_base(base: str | None, runtime: str, cache: Cache) -> tuple[Image, str]:
+def _resolve_base(
+    base: str | None, runtime: str, cache: Cache, say: Callable[[str], None] | None = None
+) -> tuple[Image, str]:
     if base is None:
         try:
             from builder.base import ensure_base  # type: ignore[import-not-found,unused-ignore]
@@ -192,7 +193,7 @@ def _resolve_base(base: str | None, runtime: str, cache: Cache) -> tuple[Image, 
                 f"the default {runtime} base image is not available in this version; pass "
                 "--base with an OCI layout folder or a Docker image NAME:TAG"
             ) from None
-        made: Any = ensure_base(runtime, cache)
+        made: Any = ensure_base(runtime, cache, say)  # built on first use (about 20 s)
         image = made if isinstance(made, Image) else read_layout(Path(made))
         return image, runtime
     path = Path(base)
@@ -204,6 +205,16 @@ def _resolve_base(base: str | None, runtime: str, cache: Cache) -> tuple[Image, 
 def _fail(say: Callable[[str], None], exc: BuilderError) -> int:
     say(f"error: {exc}")
     return 1
+
+
+@contextlib.contextmanager
+def _step(say: Any, label: str) -> Iterator[None]:
+    step = getattr(say, "step", None)
+    if step is None:
+        yield
+        return
+    with step(label):
+        yield
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -221,28 +232,30 @@ def _build(args: argparse.Namespace, say: Callable[[str], None]) -> int:
         raise BuilderError(f"{source} does not exist: pass the code folder or a .zip")
     name, tag = _split_tag(args.tag, source)
     cache = Cache(args.cache) if args.cache else Cache.default()
-    base, base_name = _resolve_base(args.base, args.runtime, cache)
+    with _step(say, f"base image ({args.base or args.runtime})"):
+        base, base_name = _resolve_base(args.base, args.runtime, cache, say)
     steps: list[Step] = []
 
     def progress(step: Step) -> None:
         steps.append(step)
         say(str(step))
 
-    image = build_function(
-        source,
-        base=base,
-        handler=args.handler,
-        requirements=args.requirements,
-        layers=args.layer,
-        env=_env(args.env),
-        python_version=_python_version(args.runtime),
-        build_sdists=args.build_sdists,
-        cache=cache,
-        progress=progress,
-        base_name=base_name,
-        pip_args=args.pip_arg,
-        mtime=source_date_epoch(os.environ),
-    )
+    with _step(say, "layers (dependencies, Lambda layers, code)"):
+        image = build_function(
+            source,
+            base=base,
+            handler=args.handler,
+            requirements=args.requirements,
+            layers=args.layer,
+            env=_env(args.env),
+            python_version=_python_version(args.runtime),
+            build_sdists=args.build_sdists,
+            cache=cache,
+            progress=progress,
+            base_name=base_name,
+            pip_args=args.pip_arg,
+            mtime=source_date_epoch(os.environ),
+        )
     output: Path = args.output or Path(".lambdabox") / "out" / name
     write_layout(output, image, tag=tag)
     say(f"wrote {output} ({name}:{tag}) {image.digest}")
@@ -255,12 +268,14 @@ def _build(args: argparse.Namespace, say: Callable[[str], None]) -> int:
         "layers": [step.to_dict() for step in steps],
     }
     if args.load:
-        DockerSDKExporter().export(output, tag, f"{name}:{tag}")
+        with _step(say, "loading into Docker"):
+            DockerSDKExporter().export(output, tag, f"{name}:{tag}")
         say(f"loaded into Docker as {name}:{tag} (image ID {image.config_digest})")
         summary["loaded"] = f"{name}:{tag}"
     if args.push:
         ref = args.push if args.push.startswith("docker://") else f"docker://{args.push}"
-        SkopeoExporter().export(output, tag, ref)
+        with _step(say, f"pushing to {ref}"):
+            SkopeoExporter().export(output, tag, ref)
         say(f"pushed {ref} ({image.digest})")
         summary["pushed"] = ref
     summary["seconds"] = round(time.monotonic() - started, 3)

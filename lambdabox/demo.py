@@ -77,7 +77,11 @@ def main(json_output: bool = False) -> int:
         f"$ lambdabox run {IMAGE}   (container mode) and invoke it with "
         "`lambdabox event apigateway-http --set queryStringParameters.name=lambdabox`"
     )
-    with LambdaFunction.from_image(IMAGE, timeout=10, memory=256, name="hello") as fn:
+    from lambdabox.progress import Status
+
+    status = Status("demo")
+    fn = LambdaFunction.from_image(IMAGE, timeout=10, memory=256, name="hello")
+    with status.step("starting the container and invoking (cold, then warm)"), fn:
         results = [fn.invoke(event), fn.invoke(event)]
     if json_output:
         print(
