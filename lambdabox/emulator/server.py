@@ -90,6 +90,18 @@ class Emulator:
             f"/2015-03-31/functions/function/invocations, "
             f"Runtime API on {self.runtime_api_address}"
         )
+        if self._prewarm is not None:
+            started = asyncio.get_running_loop().time()
+
+            def ready(_done: asyncio.Future[None]) -> None:
+                env = self.pool.environments[0]
+                took = (asyncio.get_running_loop().time() - started) * 1000
+                if env.state.value == "ready":
+                    announce(f"lambdabox emulate: runtime ready (init {took:.0f} ms)")
+                else:
+                    announce("lambdabox emulate: init failed; the first invoke gets the error")
+
+            self._prewarm.add_done_callback(ready)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
