@@ -71,7 +71,7 @@ __all__ = [
     "image_summary",
 ]
 
-BASE_BUILDER_VERSION = 3
+BASE_BUILDER_VERSION = 4
 """Part of every base cache key; bump it when the same definition would now build differently."""
 
 DOCKER_REPOSITORY = "lambdabox/base"
@@ -102,6 +102,7 @@ STRIP = (
     "var/lib/apt/lists/*",
     "var/lib/dpkg/*-old",
     "var/lib/dpkg/info/*.md5sums",  # integrity lists for `dpkg --verify`; not used at run time
+    "usr/bin/openssl",  # the CLI (pulled in by ca-certificates' setup); the libraries stay
     "etc/resolv.conf",  # the host's, copied in by mmdebstrap
     "etc/hostname",
 )
