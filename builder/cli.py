@@ -83,7 +83,19 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
         "source", nargs="?", type=Path, default=Path("."), help="code folder or .zip (default: .)"
     )
     _add_common(parser)
-    parser.add_argument("--handler", required=True, help="module.function, e.g. app.handler")
+    parser.add_argument(
+        "--handler", help="module.function, e.g. app.handler (required unless --dockerfile)"
+    )
+    parser.add_argument(
+        "--dockerfile",
+        type=Path,
+        help="build this Dockerfile with Docker instead (context: the source folder)",
+    )
+    parser.add_argument(
+        "--buildkit",
+        action="store_true",
+        help="with --dockerfile: build with BuildKit through the docker CLI, not the SDK",
+    )
     parser.add_argument("-t", "--tag", help="NAME:TAG (default: <folder name>:latest)")
     parser.add_argument(
         "--layer", action="append", default=[], type=Path, help="Lambda layer folder or .zip"
@@ -217,6 +229,39 @@ def _step(say: Any, label: str) -> Iterator[None]:
         yield
 
 
+def _build_dockerfile(
+    args: argparse.Namespace, context: Path, name: str, tag: str, say: Callable[[str], None]
+) -> int:
+    """A user Dockerfile: Docker builds it; the result is exported like our builds."""
+    from builder import dockerfile
+
+    dockerfile_path: Path = args.dockerfile
+    if not dockerfile_path.is_file():
+        raise BuilderError(f"{dockerfile_path} is not a file: pass the Dockerfile's path")
+    ref = f"{name}:{tag}"
+    with _step(say, f"docker build ({'BuildKit' if args.buildkit else 'SDK'})"):
+        if args.buildkit:
+            image_id = dockerfile.build_with_buildkit(context, dockerfile_path, ref, say)
+        else:
+            image_id = dockerfile.build_with_sdk(context, dockerfile_path, ref, say)
+    summary: dict[str, Any] = {"image_id": image_id, "tag": ref, "loaded": ref}
+    if args.output is not None or args.push:
+        output: Path = args.output or Path(".lambdabox") / "out" / name
+        with _step(say, f"exporting to {output}"):
+            dockerfile.export_from_daemon(ref, output, tag)
+        image = read_layout(output, tag)
+        summary.update({"digest": str(image.digest), "output": str(output)})
+        if args.push:
+            target = args.push if args.push.startswith("docker://") else f"docker://{args.push}"
+            with _step(say, f"pushing to {target}"):
+                SkopeoExporter().export(output, tag, target)
+            summary["pushed"] = target
+    say(f"built {ref} (image ID {image_id})")
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    return 0
+
+
 def run_build(args: argparse.Namespace) -> int:
     say = _say("build")
     try:
@@ -231,6 +276,11 @@ def _build(args: argparse.Namespace, say: Callable[[str], None]) -> int:
     if not source.exists():
         raise BuilderError(f"{source} does not exist: pass the code folder or a .zip")
     name, tag = _split_tag(args.tag, source)
+    if args.dockerfile is not None:
+        return _build_dockerfile(args, source, name, tag, say)
+    if not args.handler:
+        say("usage: --handler is required (e.g. --handler app.handler), or pass --dockerfile")
+        return 2
     cache = Cache(args.cache) if args.cache else Cache.default()
     with _step(say, f"base image ({args.base or args.runtime})"):
         base, base_name = _resolve_base(args.base, args.runtime, cache, say)

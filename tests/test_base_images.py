@@ -456,3 +456,37 @@ def test_cli_lists_the_base_images(capsys: pytest.CaptureFixture[str]) -> None:
     rows = json.loads(capsys.readouterr().out)
     assert [row["name"] for row in rows] == base_names()
     assert main(["base"]) == 2
+
+
+@pytest.mark.parametrize("buildkit", [False, True], ids=["sdk", "buildkit"])
+def test_build_a_user_dockerfile_and_run_it(
+    loaded: dict[str, str], tmp_path: Path, buildkit: bool, lambda_image: Any
+) -> None:
+    """`lambdabox build --dockerfile`: FROM our base, built by Docker, exported, then run."""
+    from builder import validate_layout
+    from lambdabox.cli import main as lambdabox_main
+
+    (tmp_path / "app.py").write_text(
+        "def handler(event, context):\n    return {'from': 'dockerfile', 'event': event}\n"
+    )
+    (tmp_path / "Dockerfile").write_text(
+        f'FROM {loaded["python3.11"]}\nCOPY app.py /var/task/\nCMD ["app.handler"]\n'
+    )
+    tag = f"lambdabox-test-dockerfile:{'bk' if buildkit else 'sdk'}"
+    argv = [
+        "build",
+        str(tmp_path),
+        "--dockerfile",
+        str(tmp_path / "Dockerfile"),
+        "-t",
+        tag,
+        "--output",
+        str(tmp_path / "out"),
+    ]
+    assert lambdabox_main([*argv, *(["--buildkit"] if buildkit else [])]) == 0
+    try:
+        validate_layout(tmp_path / "out")
+        result = lambda_image(tag, timeout=5, cold=True).invoke({"n": 1})
+        assert result.payload == {"from": "dockerfile", "event": {"n": 1}}
+    finally:
+        subprocess.run(["/usr/bin/docker", "rmi", "-f", tag], capture_output=True, check=False)
