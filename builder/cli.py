@@ -101,6 +101,15 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
         "--layer", action="append", default=[], type=Path, help="Lambda layer folder or .zip"
     )
     parser.add_argument("--env", action="append", default=[], metavar="K=V", help="environment")
+    parser.add_argument(
+        "--platform",
+        default="manylinux2014_x86_64",
+        help="wheel platform for the dependencies (default %(default)s; arm64: "
+        "manylinux2014_aarch64)",
+    )
+    parser.add_argument(
+        "--python-version", help="Python of the dependencies (default: from --runtime)"
+    )
     parser.add_argument("--base", help="OCI layout folder, or an image in the Docker daemon")
     parser.add_argument(
         "--output", type=Path, help="OCI layout folder (default .lambdabox/out/NAME)"
@@ -298,7 +307,8 @@ def _build(args: argparse.Namespace, say: Callable[[str], None]) -> int:
             requirements=args.requirements,
             layers=args.layer,
             env=_env(args.env),
-            python_version=_python_version(args.runtime),
+            python_version=args.python_version or _python_version(args.runtime),
+            platform=args.platform,
             build_sdists=args.build_sdists,
             cache=cache,
             progress=progress,
@@ -346,7 +356,8 @@ def run_package(args: argparse.Namespace) -> int:
             source,
             output,
             requirements=args.requirements,
-            python_version=_python_version(args.runtime),
+            python_version=args.python_version or _python_version(args.runtime),
+            platform=args.platform,
             pip_args=args.pip_arg,
         )
     except BuilderError as exc:

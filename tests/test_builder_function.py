@@ -455,3 +455,20 @@ def test_the_built_image_runs_under_the_emulator(
     finally:
         client.images.remove(str(image.config_digest), force=True)
         client.close()
+
+
+def test_dependencies_for_arm64(tmp_path: Path) -> None:
+    """--platform picks the wheels of another architecture (pip runs on this host)."""
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("charset-normalizer==3.4.1\n")
+    image = build_function(
+        write_app(tmp_path / "src"),
+        base=random_image(1),
+        handler="app.handler",
+        requirements=requirements,
+        platform="manylinux2014_aarch64",
+        cache=Cache(tmp_path / "cache"),
+    )
+    names = layer_names(image, 1)
+    assert any(n.startswith("var/task/charset_normalizer/md.cpython-311-aarch64") for n in names)
+    assert not any("x86_64" in n for n in names)
