@@ -307,8 +307,8 @@ def _build(args: argparse.Namespace, say: Callable[[str], None]) -> int:
             requirements=args.requirements,
             layers=args.layer,
             env=_env(args.env),
-            python_version=args.python_version or _python_version(args.runtime),
-            platform=args.platform,
+            python_version=getattr(args, "python_version", None) or _python_version(args.runtime),
+            platform=getattr(args, "platform", "manylinux2014_x86_64"),
             build_sdists=args.build_sdists,
             cache=cache,
             progress=progress,
@@ -356,8 +356,8 @@ def run_package(args: argparse.Namespace) -> int:
             source,
             output,
             requirements=args.requirements,
-            python_version=args.python_version or _python_version(args.runtime),
-            platform=args.platform,
+            python_version=getattr(args, "python_version", None) or _python_version(args.runtime),
+            platform=getattr(args, "platform", "manylinux2014_x86_64"),
             pip_args=args.pip_arg,
         )
     except BuilderError as exc:
