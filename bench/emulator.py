@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from lambdabox.testing.processes import emulate_command, free_port
+from lambdabox.testing.processes import emulate_command, free_port, run_command
 from runtime_interface._http import Connection
 
 HANDLERS = Path(__file__).resolve().parent / "handlers"
@@ -57,17 +57,7 @@ def container_cold_start_ms(runs: int) -> float:
         port = free_port()
         started = time.monotonic()
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "lambdabox",
-                "run",
-                image,
-                "--listen",
-                f"127.0.0.1:{port}",
-                "--runtime-api-address",
-                "127.0.0.1:0",
-            ],
+            run_command(port, image),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -10,7 +10,6 @@ import asyncio
 import json
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from lambdabox.emulator.config import EmulatorConfig, FunctionConfig
 from lambdabox.emulator.container import RUN_LABEL, ContainerDriver, exit_status
 from lambdabox.emulator.process import describe_exit
 from lambdabox.testing.images import TEST_IMAGE_REPOSITORY, python_test_image
+from lambdabox.testing.processes import free_port, run_command
 
 MIB = 1024 * 1024
 ROOT = Path(__file__).resolve().parents[1]
@@ -362,32 +362,19 @@ def test_driver_close_removes_containers_left_running(image: str, docker_client:
     assert run_containers(docker_client, run_id) == []
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_lambdabox_run_serves_and_cleans_up_on_sigint(image: str, docker_client: Any) -> None:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lambdabox",
-            "run",
+        run_command(
+            port,
             image,
-            "--listen",
-            f"127.0.0.1:{port}",
-            "--runtime-api-address",
-            "127.0.0.1:0",
             "--memory-size",
             "256",
             "--env",
             "GREETING=hi",
             "--function-name",
             "boxed",
-        ],
+        ),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

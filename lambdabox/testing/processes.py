@@ -34,6 +34,22 @@ def emulate_command(port: int, runtime: Sequence[str], *options: str) -> list[st
     ]
 
 
+def run_command(port: int, image: str, *options: str) -> list[str]:
+    """`lambdabox run IMAGE` on 127.0.0.1:`port` (Runtime API on a free port)."""
+    return [
+        sys.executable,
+        "-m",
+        "lambdabox",
+        "run",
+        image,
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--runtime-api-address",
+        "127.0.0.1:0",
+        *options,
+    ]
+
+
 def make_venv(venv: Path, requirement: str, key: str = "") -> Path:
     """A virtualenv with `requirement` installed and byte-compiled; rebuilt when `key` changes.
 
