@@ -74,7 +74,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--build-sdists",
         action="store_true",
-        help="allow requirements that ship only source distributions (not implemented yet)",
+        help="build the wheels of requirements that ship only source distributions inside "
+        "the base image (needs Docker; pure-Python sdists: base images have no compiler)",
     )
 
 
@@ -129,6 +130,11 @@ def add_package_arguments(parser: argparse.ArgumentParser) -> None:
     _add_common(parser)
     parser.add_argument(
         "-o", "--output", type=Path, help="the .zip to write (default .lambdabox/out/NAME.zip)"
+    )
+    parser.add_argument(
+        "--base",
+        help="with --build-sdists: the image sdists are built in (OCI layout folder or image "
+        "REF; default: the lambdabox base image of --runtime)",
     )
 
 
@@ -315,6 +321,7 @@ def _build(args: argparse.Namespace, say: Callable[[str], None]) -> int:
             base_name=base_name,
             pip_args=args.pip_arg,
             mtime=source_date_epoch(os.environ),
+            say=say,
         )
     output: Path = args.output or Path(".lambdabox") / "out" / name
     write_layout(output, image, tag=tag)
@@ -350,8 +357,15 @@ def run_package(args: argparse.Namespace) -> int:
         source: Path = args.source
         name, _ = _split_tag(None, source)
         output: Path = args.output or Path(".lambdabox") / "out" / f"{name}.zip"
+        sdists = None
         if args.build_sdists:
-            raise BuilderError("--build-sdists is not implemented yet: use wheels")
+            from .sdist_build import SdistBuilder
+
+            cache = Cache.default()
+            base, base_name = _resolve_base(args.base, args.runtime, cache, say)
+            sdists = SdistBuilder(
+                base, cache=cache, pip_args=args.pip_arg, say=say, base_name=base_name
+            )
         write_lambda_zip(
             source,
             output,
@@ -359,6 +373,7 @@ def run_package(args: argparse.Namespace) -> int:
             python_version=getattr(args, "python_version", None) or _python_version(args.runtime),
             platform=getattr(args, "platform", "manylinux2014_x86_64"),
             pip_args=args.pip_arg,
+            build_sdist=sdists,
         )
     except BuilderError as exc:
         return _fail(say, exc)

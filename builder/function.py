@@ -148,18 +148,16 @@ def build_function(
     pip_args: Sequence[str] = (),
     mtime: int = DEFAULT_EPOCH,
     run: Runner = _run_pip,
+    say: Callable[[str], None] | None = None,
 ) -> Image:
     """The function image: `base` + dependencies + each of `layers` (at /opt) + `source`.
 
     `source` is the code folder or a Lambda .zip; `handler` becomes the CMD; `env` is added
     to the base's environment. `progress` is called once per layer built or found in `cache`.
-    `run` runs pip (an injectable port: `run(argv) -> CompletedProcess`).
+    `run` runs pip (an injectable port: `run(argv) -> CompletedProcess`). `build_sdists`
+    builds the wheels of source-only requirements inside `base` (`sdist_build`; needs Docker),
+    reporting through `say`.
     """
-    if build_sdists:
-        raise BuilderError(
-            "--build-sdists is not implemented yet: pin versions that ship wheels for "
-            f"{platform}, or pre-build the wheels and pass them with --find-links"
-        )
     if not only_binary:
         raise BuilderError(
             "installing for another platform needs wheels (pip --only-binary=:all:); "
@@ -177,10 +175,25 @@ def build_function(
         report(Step(name, layer.digest, layer.size, cached, time.monotonic() - started))
 
     if requirements is not None:
-        spec = DependencySpec(requirements, python_version, platform, pip_args=tuple(pip_args))
+        sdists = None
+        if build_sdists:
+            from .sdist_build import SdistBuilder
+
+            sdists = SdistBuilder(
+                base, cache=cache, pip_args=pip_args, say=say, base_name=base_name
+            )
+        spec = DependencySpec(
+            requirements,
+            python_version,
+            platform,
+            pip_args=tuple(pip_args),
+            sdist_key=sdists.key() if sdists else "",
+        )
         timed(
             "dependencies",
-            lambda: dependency_layer(spec, cache=cache, run=run, mtime=mtime, opaque=True),
+            lambda: dependency_layer(
+                spec, cache=cache, run=run, build_sdist=sdists, mtime=mtime, opaque=True
+            ),
         )
     for path in layers:
         timed(f"layer {path.name}", _partial_layer(path, OPT, cache, mtime, "Lambda layer"))

@@ -13,8 +13,11 @@ What makes pip's output deterministic (the tar itself is made so by the core):
   - `*.dist-info/direct_url.json` removed (it names the download URL or local path);
   - `*.dist-info/RECORD` rewritten without the rows of the removed files (rows are kept in
     pip's order, which depends only on the wheel).
-Timestamps and ordering are the core's. A requirements file without pinned versions is still
-resolved at cache-fill time: pin them (`pkg==1.2.3`) for reproducible dependency layers.
+Timestamps and ordering are the core's. A requirement with no wheel is an error naming it,
+unless the caller passes `build_sdist` (`--build-sdists`: `sdist_build` builds the wheel
+inside the base image, and the install runs again with it). A requirements file without
+pinned versions is still resolved at cache-fill time: pin them (`pkg==1.2.3`) for
+reproducible dependency layers.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from .tree import IgnoreRules, entries_from_tree
 __all__ = [
     "DEFAULT_PIP",
     "DependencySpec",
+    "SdistBuild",
     "SdistOnlyError",
     "dependency_layer",
     "install_dependencies",
@@ -52,6 +56,8 @@ __all__ = [
 ]
 
 Runner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
+SdistBuild = Callable[[str], Path]
+"""Builds a wheel from a requirement's sdist; returns the folder holding it (`sdist_build`)."""
 DEFAULT_PIP: tuple[str, ...] = (sys.executable, "-m", "pip")
 _NO_WHEEL = re.compile(r"(?:satisfies the requirement|matching distribution found for) ([^\s;]+)")
 _REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -67,8 +73,8 @@ class SdistOnlyError(BuilderError):
             f"no wheel of {package!r} for {target}: it is probably available only as a source "
             f"distribution (sdist), and builds install wheels only (--only-binary=:all:). "
             f"Pin a version of {package} that ships a wheel for this platform, replace it, or "
-            f"opt in with --build-sdists (not implemented yet: it would build the sdist "
-            f"inside the base image). pip said:\n{pip_tail}"
+            f"opt in with --build-sdists (builds the wheel inside the base image). "
+            f"pip said:\n{pip_tail}"
         )
 
 
@@ -94,6 +100,8 @@ class DependencySpec:
     pip: tuple[str, ...] = DEFAULT_PIP
     pip_args: tuple[str, ...] = ()
     """Extra pip arguments, e.g. `("--no-index", "--find-links", "wheels/")`."""
+    sdist_key: str = ""
+    """With --build-sdists: what built wheels depend on (the base image), else empty."""
 
     def pip_version(self) -> str:
         if self.pip == DEFAULT_PIP:
@@ -114,11 +122,14 @@ class DependencySpec:
             "platform": list(platform_tags(self.platform)),
             "pip": self.pip_version(),
             "pip_args": list(self.pip_args),
+            **({"sdists": self.sdist_key} if self.sdist_key else {}),
         }
         return hashlib.sha256(canonical_json(inputs)).hexdigest()
 
-    def argv(self, target: Path) -> list[str]:
+    def argv(self, target: Path, find_links: Sequence[Path] = ()) -> list[str]:
         argv = [*self.pip, "install", "--target", str(target), "--no-compile"]
+        for folder in find_links:
+            argv += ["--find-links", str(folder)]
         for tag in platform_tags(self.platform):
             argv += ["--platform", tag]
         argv += ["--python-version", self.python_version, "--implementation", "cp"]
@@ -130,22 +141,55 @@ def _run(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(argv), capture_output=True, text=True, check=False)
 
 
-def install_dependencies(spec: DependencySpec, target: Path, *, run: Runner = _run) -> None:
-    """pip-install `spec` into `target` and make the result deterministic (see module doc)."""
-    done = run(spec.argv(target))
-    if done.returncode != 0:
+def install_dependencies(
+    spec: DependencySpec,
+    target: Path,
+    *,
+    run: Runner = _run,
+    build_sdist: SdistBuild | None = None,
+) -> None:
+    """pip-install `spec` into `target` and make the result deterministic (see module doc).
+
+    With `build_sdist`, each requirement pip finds no wheel of is built into a wheel by it
+    and the install runs again with that wheel's folder as `--find-links`.
+    """
+    target_desc = f"CPython {spec.python_version} on {spec.platform}"
+    built: dict[str, Path] = {}
+    while True:
+        done = run(spec.argv(target, list(built.values())))
+        if done.returncode == 0:
+            break
         tail = "\n".join((done.stderr or done.stdout or "").strip().splitlines()[-8:])
         match = _NO_WHEEL.search(done.stderr or "")
-        if match is not None:
-            name = _REQUIREMENT_NAME.match(match.group(1))
-            package = name.group(0) if name else match.group(1)
-            target_desc = f"CPython {spec.python_version} on {spec.platform}"
+        if match is None:
+            raise BuilderError(
+                f"pip install of {spec.requirements} failed (exit status {done.returncode}); "
+                f"fix the requirements file or the network access to the index:\n{tail}"
+            )
+        requirement = match.group(1)
+        name = _REQUIREMENT_NAME.match(requirement)
+        package = name.group(0) if name else requirement
+        if build_sdist is None:
             raise SdistOnlyError(package, target_desc, tail)
-        raise BuilderError(
-            f"pip install of {spec.requirements} failed (exit status {done.returncode}); "
-            f"fix the requirements file or the network access to the index:\n{tail}"
-        )
+        if requirement in built:
+            wheels = ", ".join(sorted(p.name for p in built[requirement].glob("*.whl")))
+            raise BuilderError(
+                f"the wheel built from the sdist of {package!r} ({wheels}) does not install "
+                f"for {target_desc}: it was built for the base image's own Python and "
+                f"platform; build for that platform, or pin a version with a wheel. "
+                f"pip said:\n{tail}"
+            )
+        built[requirement] = build_sdist(requirement)
+        _empty(target)
     clean_install(target)
+
+
+def _empty(folder: Path) -> None:
+    for path in folder.iterdir():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
 def clean_install(target: Path) -> None:
@@ -195,6 +239,7 @@ def dependency_layer(
     *,
     cache: Cache,
     run: Runner = _run,
+    build_sdist: SdistBuild | None = None,
     mtime: int = DEFAULT_EPOCH,
     prefix: str = "/var/task",
     opaque: bool = False,
@@ -216,7 +261,7 @@ def dependency_layer(
         with tempfile.TemporaryDirectory(prefix="lambdabox-pip-") as temp:
             target = Path(temp) / "target"
             target.mkdir()
-            install_dependencies(spec, target, run=run)
+            install_dependencies(spec, target, run=run, build_sdist=build_sdist)
             entries = entries_from_tree(target, IgnoreRules(("__pycache__/", "*.pyc")))
             if opaque:
                 entries.append(Entry.file(".wh..wh..opq", b""))

@@ -16,7 +16,7 @@ from pathlib import Path
 from ._atomic import TempFile
 from .entries import Entry, normalize
 from .errors import BuilderError
-from .function_deps import DependencySpec, Runner, install_dependencies
+from .function_deps import DependencySpec, Runner, SdistBuild, install_dependencies
 from .function_deps import _run as _run_pip
 from .tree import IgnoreRules, entries_from_tree
 
@@ -66,8 +66,12 @@ def write_lambda_zip(
     platform: str = "manylinux2014_x86_64",
     pip_args: Iterable[str] = (),
     run: Runner = _run_pip,
+    build_sdist: SdistBuild | None = None,
 ) -> None:
-    """The code folder `source` plus its dependencies (pip, as for images) as a .zip at `out`."""
+    """The code folder `source` plus its dependencies (pip, as for images) as a .zip at `out`.
+
+    `build_sdist` builds wheels of source-only requirements (see `sdist_build`).
+    """
     if not source.is_dir():
         raise BuilderError(f"{source} is not a folder; pass the folder that holds the code")
     entries = entries_from_tree(source)
@@ -76,6 +80,6 @@ def write_lambda_zip(
             target = Path(temp) / "target"
             target.mkdir()
             spec = DependencySpec(requirements, python_version, platform, pip_args=tuple(pip_args))
-            install_dependencies(spec, target, run=run)
+            install_dependencies(spec, target, run=run, build_sdist=build_sdist)
             entries += entries_from_tree(target, IgnoreRules(("__pycache__/", "*.pyc")))
         write_zip(entries, out)

@@ -289,15 +289,6 @@ def test_an_sdist_only_requirement_names_the_package_and_the_opt_in(tmp_path: Pa
     assert caught.value.package == "tinysrc"
     assert "'tinysrc'" in str(caught.value)
     assert "--build-sdists" in str(caught.value)
-    with pytest.raises(BuilderError, match="not implemented"):
-        build_function(
-            tmp_path / "src",
-            base=random_image(1),
-            handler="app.handler",
-            requirements=requirements,
-            cache=Cache(tmp_path / "cache"),
-            build_sdists=True,
-        )
 
 
 def test_rebase_swaps_the_base_layers_only(tmp_path: Path) -> None:
