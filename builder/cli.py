@@ -72,6 +72,15 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         help="extra pip argument, e.g. --pip-arg=--no-index --pip-arg=--find-links=wheels/",
     )
     parser.add_argument(
+        "--platform",
+        default="manylinux2014_x86_64",
+        help="wheel platform for the dependencies (default %(default)s; arm64: "
+        "manylinux2014_aarch64)",
+    )
+    parser.add_argument(
+        "--python-version", help="Python of the dependencies (default: from --runtime)"
+    )
+    parser.add_argument(
         "--build-sdists",
         action="store_true",
         help="build the wheels of requirements that ship only source distributions inside "
@@ -102,15 +111,6 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
         "--layer", action="append", default=[], type=Path, help="Lambda layer folder or .zip"
     )
     parser.add_argument("--env", action="append", default=[], metavar="K=V", help="environment")
-    parser.add_argument(
-        "--platform",
-        default="manylinux2014_x86_64",
-        help="wheel platform for the dependencies (default %(default)s; arm64: "
-        "manylinux2014_aarch64)",
-    )
-    parser.add_argument(
-        "--python-version", help="Python of the dependencies (default: from --runtime)"
-    )
     parser.add_argument("--base", help="OCI layout folder, or an image in the Docker daemon")
     parser.add_argument(
         "--output", type=Path, help="OCI layout folder (default .lambdabox/out/NAME)"
