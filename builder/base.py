@@ -17,7 +17,8 @@ never runs `docker build`; it runs mmdebstrap twice, in parallel, with SOURCE_DA
 3. Runtime interface layer: `/lambda-entrypoint.sh` (the AWS base-image contract),
    `/var/runtime/bootstrap`, `/var/runtime/runtime_interface` and, for Python images, the
    emulator at `/var/runtime/emulator` (outside the function's import path) behind
-   `/usr/local/bin/aws-lambda-rie`.
+   `/usr/local/bin/aws-lambda-rie`, with their bytecode compiled by the image's own Python
+   (`base_bytecode`: the root filesystem is read-only when functions run).
 
 Docs, man pages, locales, info, lintian files, gconv modules, apt lists, /var/cache, /var/log
 are stripped, and in Python images the stdlib's test suite, lib2to3, idlelib, tkinter,
@@ -51,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from . import mmdebstrap
+from .base_bytecode import bytecode_entries
 from .base_def import BaseDefinition, base_names, load_definition
 from .base_rootfs import diff_trees, read_rootfs_tar, rootfs_layer
 from .build_layer import layer_from_entries
@@ -71,7 +73,7 @@ __all__ = [
     "image_summary",
 ]
 
-BASE_BUILDER_VERSION = 4
+BASE_BUILDER_VERSION = 5
 """Part of every base cache key; bump it when the same definition would now build differently."""
 
 DOCKER_REPOSITORY = "lambdabox/base"
@@ -468,9 +470,12 @@ def build_image(
                         comment="paths added or changed relative to the OS layer",
                     )
                 )
+    interface = runtime_interface_entries(definition)
+    if runtime_tar is not None and definition.python:
+        interface += bytecode_entries(interface, runtime_tar, cache=cache, say=say)
     layers.append(
         layer_from_entries(
-            runtime_interface_entries(definition),
+            interface,
             cache=cache,
             mtime=epoch,
             created_by="lambdabox base: /lambda-entrypoint.sh, /var/runtime"
