@@ -1,6 +1,7 @@
 """Reading a source folder into layer entries, minus what `.lambdaboxignore` excludes.
 
-Always skipped: `.git`, `.venv`, `__pycache__/`, `*.pyc` and `.lambdaboxignore` itself. The file
+Always skipped: `.git`, `.venv`, `__pycache__/`, `*.pyc`, `.lambdaboxignore` itself and, at the
+root, `.lambdabox/` (where `lambdabox build` run in the code folder writes its output). The file
 `.lambdaboxignore` at the tree root adds gitignore-style patterns, one a line:
 
     build/          a folder named build, at any depth (trailing / = folders only)
@@ -26,7 +27,7 @@ from .errors import BuilderError, UnsafePathError
 __all__ = ["DEFAULT_IGNORES", "IGNORE_FILE", "IgnoreRules", "entries_from_tree"]
 
 IGNORE_FILE = ".lambdaboxignore"
-DEFAULT_IGNORES = (".git", ".venv", "__pycache__/", "*.pyc", f"/{IGNORE_FILE}")
+DEFAULT_IGNORES = (".git", ".venv", "__pycache__/", "*.pyc", f"/{IGNORE_FILE}", "/.lambdabox/")
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,18 @@ def test_lambdaboxignore_patterns(tmp_path: Path) -> None:
     assert ".lambdaboxignore" not in names
 
 
+def test_the_build_output_folder_is_not_part_of_the_code(tmp_path: Path) -> None:
+    """`cd src && lambdabox build` writes .lambdabox/out/ inside the tree it reads."""
+    root = make_tree(tmp_path / "src")
+    (root / ".lambdabox" / "out" / "src").mkdir(parents=True)
+    (root / ".lambdabox" / "out" / "src" / "index.json").write_text("{}")
+    (root / "pkg" / ".lambdabox").mkdir(parents=True)  # only the root's is ours
+    (root / "pkg" / ".lambdabox" / "data").write_text("kept")
+    names = set(members(tar_bytes(root, prefix="/")))
+    assert not any(name.startswith(".lambdabox") for name in names)
+    assert "pkg/.lambdabox/data" in names
+
+
 def test_ignore_rules_globs() -> None:
     rules = IgnoreRules(["**/fixtures", "tests/**", "*.py[co]", "/top.txt"])
     assert rules.ignores("a/b/fixtures", is_dir=True)
