@@ -121,6 +121,12 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--push", metavar="REF", help="push to a registry, e.g. host:5000/fn:1")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="stay up and build again on every change of the code, layers or requirements "
+        "(with --load/--push each time; --json prints one line per build); Ctrl-C stops",
+    )
 
 
 def add_package_arguments(parser: argparse.ArgumentParser) -> None:
@@ -279,13 +285,38 @@ def _build_dockerfile(
 
 def run_build(args: argparse.Namespace) -> int:
     say = _say("build")
+    if getattr(args, "watch", False):
+        return _watch(args, say)
     try:
         return _build(args, say)
     except BuilderError as exc:
         return _fail(say, exc)
 
 
-def _build(args: argparse.Namespace, say: Callable[[str], None]) -> int:
+def _watch(args: argparse.Namespace, say: Callable[[str], None]) -> int:
+    """--watch: the base is resolved once; every change of the inputs builds again."""
+    from .watch import watch
+
+    if args.dockerfile is not None or not args.handler:
+        say("usage: --watch needs --handler and cannot be used with --dockerfile")
+        return 2
+    inputs = [args.source, *args.layer, *([args.requirements] if args.requirements else [])]
+    resolved: list[tuple[Image, str]] = []
+
+    def base(runtime: str, cache: Cache) -> tuple[Image, str]:
+        if not resolved:
+            resolved.append(_resolve_base(args.base, runtime, cache, say))
+        return resolved[0]
+
+    watch(inputs, lambda: _build(args, say, base), say=say)
+    return 0
+
+
+def _build(
+    args: argparse.Namespace,
+    say: Callable[[str], None],
+    resolve: Callable[[str, Cache], tuple[Image, str]] | None = None,
+) -> int:
     started = time.monotonic()
     source: Path = args.source
     if not source.exists():
@@ -297,8 +328,11 @@ def _build(args: argparse.Namespace, say: Callable[[str], None]) -> int:
         say("usage: --handler is required (e.g. --handler app.handler), or pass --dockerfile")
         return 2
     cache = Cache(args.cache) if args.cache else Cache.default()
-    with _step(say, f"base image ({args.base or args.runtime})"):
-        base, base_name = _resolve_base(args.base, args.runtime, cache, say)
+    if resolve is not None:
+        base, base_name = resolve(args.runtime, cache)
+    else:
+        with _step(say, f"base image ({args.base or args.runtime})"):
+            base, base_name = _resolve_base(args.base, args.runtime, cache, say)
     steps: list[Step] = []
 
     def progress(step: Step) -> None:
@@ -346,8 +380,8 @@ def _build(args: argparse.Namespace, say: Callable[[str], None]) -> int:
         say(f"pushed {ref} ({image.digest})")
         summary["pushed"] = ref
     summary["seconds"] = round(time.monotonic() - started, 3)
-    if args.json:
-        print(json.dumps(summary, indent=2))
+    if args.json:  # --watch: one line per build (JSON lines)
+        print(json.dumps(summary, indent=None if resolve else 2), flush=True)
     return 0
 
 
