@@ -6,7 +6,9 @@ The function: app.py plus three wheel dependencies (six, charset-normalizer, idn
 Debian test image (`lambdabox.testing.images.python_test_image()`). Both sides start warm
 (lambdabox: layer cache and base layout; Docker: build cache), then the same change (one line
 of app.py) is rebuilt `rounds` times; medians are compared. lambdabox runs as the CLI in a
-subprocess (`python -m lambdabox build ...`), Python start-up included, as a user would run it.
+subprocess (`python -m lambdabox build ...`), Python start-up included, as a user would run it
+in CI; and as `lambdabox build --watch` (the edit loop: one process, inotify), timed from the
+file write to the build's JSON line on stdout, detection included.
 
 The test image has python3 but no pip, and only loopback registries may be used, so the
 Dockerfile installs the same wheels (downloaded beforehand into the build context) by
@@ -85,6 +87,7 @@ def code_only_rebuild(rounds: int = 5, base_tag: str | None = None) -> dict[str,
             mine.append(_timed(ours))
         summary = json.loads(_run([*ours, "--json"]).stdout)
         assert [layer["cached"] for layer in summary["layers"]] == [True, True]
+        watched = _watch_rebuilds([*ours, "--watch", "--json"], src / "app.py", rounds * 4)
 
         wheels = src / "wheels"
         _run(
@@ -117,8 +120,33 @@ def code_only_rebuild(rounds: int = 5, base_tag: str | None = None) -> dict[str,
     return {
         "cold_build_s": cold,
         "lambdabox_rebuild_s": statistics.median(mine),
+        "lambdabox_watch_rebuild_s": statistics.median(watched),
         "docker_rebuild_s": statistics.median(theirs),
     }
+
+
+def _watch_rebuilds(argv: list[str], app: Path, rounds: int) -> list[float]:
+    """Seconds from each edit of `app` to the `--watch` process's JSON line for it."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    try:
+        digests = {json.loads(proc.stdout.readline())["digest"]}
+        seconds = []
+        for n in range(rounds):
+            time.sleep(0.02)  # the watcher is idle again before the next edit
+            started = time.perf_counter()
+            _edit(app, 1000 + n)
+            line = proc.stdout.readline()
+            seconds.append(time.perf_counter() - started)
+            summary = json.loads(line)
+            assert summary["digest"] not in digests, "a rebuild of the previous content"
+            assert [layer["cached"] for layer in summary["layers"]] == [True, False]
+            digests.add(summary["digest"])
+        return seconds
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        proc.stdout.close()
 
 
 def main() -> int:
@@ -133,6 +161,9 @@ def main() -> int:
         f"{'speed-up (docker / lambdabox)':<44} {ratio:>8.1f} x  goal >= 10x and <= 1 s: "
         f"{'ok' if goal_ok else 'MISSED'}"
     )
+    watched = figures["lambdabox_watch_rebuild_s"]
+    print(f"{'lambdabox build --watch rebuild (median)':<44} {watched * 1000:>8.1f} ms")
+    print(f"{'speed-up (docker / lambdabox --watch)':<44} {theirs / watched:>8.1f} x")
     return 0
 
 
