@@ -32,14 +32,21 @@ class RunningEmulator(BackgroundEmulator):
 
     def report(self, request_id: str = "", timeout: float = 10) -> str:
         """The REPORT line of an invocation (written just after its answer): waits for it."""
-        prefix = f"REPORT RequestId: {request_id}"
+        return self.wait_for_line(f"REPORT RequestId: {request_id}", timeout=timeout)
+
+    def wait_for_line(self, prefix: str, *, contains: str = "", timeout: float = 10) -> str:
+        """The first log line starting with `prefix` (and holding `contains`): waits for it.
+
+        Lines from a container arrive through Docker's log stream, independently of the
+        emulator's own lines: an answer or a REPORT line does not mean they are in yet.
+        """
         waiter = threading.Event()
         for _ in range(int(timeout / 0.01)):
-            found = [line for line in list(self.lines) if line.startswith(prefix)]
-            if found:
-                return found[0]
+            for line in list(self.lines):
+                if line.startswith(prefix) and contains in line:
+                    return line
             waiter.wait(0.01)
-        raise AssertionError(f"no {prefix!r} line in the log:\n{self.log()}")
+        raise AssertionError(f"no {prefix!r} line ({contains!r}) in the log:\n{self.log()}")
 
     def invoke(
         self,

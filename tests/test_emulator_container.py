@@ -324,10 +324,8 @@ def test_extensions_in_the_image_run_in_the_container(
         assert resp.json()["echo"] == {"ext": 1}
         request_id = resp.headers["x-amzn-RequestId"]
         emu.report(request_id)  # the environment is released once the extension is ready
-        events = [
-            json.loads(line[len("probe ") :]) for line in emu.lines if line.startswith("probe {")
-        ]
-        invoke = next(e["value"] for e in events if e["value"]["eventType"] == "INVOKE")
+        line = emu.wait_for_line("probe {", contains='"eventType": "INVOKE"')
+        invoke = json.loads(line[len("probe ") :])["value"]
         assert invoke["requestId"] == request_id
     shutdowns = [
         json.loads(line[len("probe ") :])["value"]
