@@ -79,6 +79,7 @@ class Environment:
         self._killer: asyncio.Future[None] | None = None
         self._finisher: asyncio.Future[None] | None = None
         self._runtime_waiting = False
+        self._spawning = False
         self.sidecars = Sidecars(launch.extensions_dir, launch.env, log, self._check_init)
         self.reports = Reporter(log, self.sidecars.telemetry, launch.env)
 
@@ -128,9 +129,16 @@ class Environment:
         self.sidecars.telemetry.reset()
         self.reports.init_start()
         await self.sidecars.start(env)
-        self._process = await self._launch.driver.spawn(env, self._on_line, self.index)
+        # The runtime may ask for /next before spawn() returns (a container starts its
+        # extensions after it): init cannot complete until they are known.
+        self._spawning = True
+        try:
+            self._process = await self._launch.driver.spawn(env, self._on_line, self.index)
+        finally:
+            self._spawning = False
         self.sidecars.sandbox = self._process
         self._process.watch_extensions(self._check_init)
+        self._check_init()
         self._watcher = asyncio.ensure_future(self._watch(self._process))
         asyncio.get_running_loop().call_later(
             self._init_timeout_s, self._init_timed_out, self._init
@@ -166,6 +174,7 @@ class Environment:
         """Init is complete once the runtime and every extension wait for events."""
         if (
             self._runtime_waiting
+            and not self._spawning
             and self.state is State.INITIALIZING
             and self.sidecars.init_ready()
         ):
