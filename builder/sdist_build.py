@@ -7,9 +7,8 @@ finds no wheel of a requirement and the user opted in, `SdistBuilder(requirement
 
 in a container of the base image itself (same Python, same libc as the function), and
 returns the folder holding the wheel; the host install then runs again with that folder as
-`--find-links`. The container is hardened like the emulator's: host networking (the index is
-reached as the host reaches it), the host's user id, a read-only root with a tmpfs /tmp, no
-capabilities, no new privileges, memory and pids limits, removed afterwards.
+`--find-links`. The container (`containers.DockerContainers`) is hardened like the
+emulator's, with host networking: the index is reached as the host reaches it.
 
 What reaches the container's pip: the index options among the build's pip arguments
 (`--index-url`, `--extra-index-url`, `--trusted-host`, `--no-index`, `--pre`, and
@@ -29,16 +28,15 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
 
 from .cache import Cache
+from .containers import ContainerPort, Mount
 from .errors import BuilderError
 from .image import Image
 from .reproducible import canonical_json
 
-__all__ = ["ContainerPort", "DockerContainers", "Mount", "SdistBuilder", "container_pip_options"]
+__all__ = ["SdistBuilder", "container_pip_options"]
 
 WHEELS = "/wheels"
 _LINKS = "/run/lambdabox/find-links"
@@ -67,23 +65,6 @@ _PASSED_ENV = (
 )
 _CA_ENV = ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
 _NEEDS_COMPILER = re.compile(r"gcc|cc1|compiler|Python\.h|x86_64-linux-gnu-|aarch64-linux-gnu-")
-
-
-@dataclass(frozen=True)
-class Mount:
-    """A host path bound into the container."""
-
-    source: Path
-    target: str
-    read_only: bool = True
-
-
-class ContainerPort(Protocol):
-    """Runs `argv` in a container of `image`; returns the exit status and the output."""
-
-    def run(
-        self, image: Image, argv: Sequence[str], *, mounts: Sequence[Mount], env: Mapping[str, str]
-    ) -> tuple[int, str]: ...
 
 
 def container_pip_options(
@@ -141,7 +122,11 @@ class SdistBuilder:
         self.options, self.mounts, self.env = container_pip_options(
             pip_args, os.environ if environ is None else environ
         )
-        self.containers = containers or DockerContainers()
+        if containers is None:
+            from .containers import DockerContainers
+
+            containers = DockerContainers()
+        self.containers = containers
         self.say = say or (lambda _line: None)
         self.base_name = base_name or base.digest.short
 
@@ -197,96 +182,3 @@ def _failure(requirement: str, status: int, output: str) -> str:
         f"building a wheel of {requirement} from its sdist inside the base image failed "
         f"(exit status {status}): {fix}. pip said:\n{tail}"
     )
-
-
-class DockerContainers:
-    """The Docker SDK behind `ContainerPort`; loads `image` into the daemon when missing."""
-
-    def __init__(self, timeout: float = 900.0, memory: str = "2g") -> None:
-        self.timeout = timeout
-        self.memory = memory
-
-    def run(
-        self, image: Image, argv: Sequence[str], *, mounts: Sequence[Mount], env: Mapping[str, str]
-    ) -> tuple[int, str]:
-        try:
-            import docker  # type: ignore[import-untyped]
-
-            client = docker.from_env()
-            client.ping()
-        except Exception as exc:  # docker missing or no daemon
-            raise BuilderError(
-                f"--build-sdists needs a Docker daemon, which did not answer ({exc}): start "
-                "dockerd, or pre-build the wheels and pass --pip-arg=--find-links=DIR"
-            ) from exc
-        try:
-            _ensure_loaded(client, image, docker.errors.ImageNotFound)
-            return self._run(client, image, argv, mounts, env, docker.errors.DockerException)
-        finally:
-            client.close()
-
-    def _run(
-        self,
-        client: Any,
-        image: Image,
-        argv: Sequence[str],
-        mounts: Sequence[Mount],
-        env: Mapping[str, str],
-        docker_error: type[Exception],
-    ) -> tuple[int, str]:
-        volumes = {
-            str(m.source): {"bind": m.target, "mode": "ro" if m.read_only else "rw"} for m in mounts
-        }
-        try:
-            container = client.containers.create(
-                str(image.config_digest),
-                command=list(argv[1:]),
-                entrypoint=[argv[0]],
-                user=f"{os.getuid()}:{os.getgid()}",
-                environment=dict(env),
-                volumes=volumes,
-                working_dir="/tmp",
-                network_mode="host",
-                read_only=True,
-                tmpfs={"/tmp": "rw,exec,size=2g,mode=1777"},
-                mem_limit=self.memory,
-                memswap_limit=self.memory,
-                pids_limit=512,
-                cap_drop=["ALL"],
-                security_opt=["no-new-privileges"],
-                labels={"lambdabox.role": "sdist-build"},
-            )
-        except docker_error as exc:
-            raise BuilderError(f"cannot create the build container: {exc}") from exc
-        try:
-            try:
-                container.start()
-            except docker_error as exc:
-                raise BuilderError(
-                    f"the base image cannot run {argv[0]} ({exc}): --build-sdists needs a "
-                    "Python base image with pip"
-                ) from exc
-            try:
-                status = int(container.wait(timeout=self.timeout)["StatusCode"])
-            except Exception as exc:  # requests' ReadTimeout
-                raise BuilderError(
-                    f"building the wheel took over {self.timeout:.0f} s and was stopped"
-                ) from exc
-            return status, container.logs().decode("utf-8", "replace")
-        finally:
-            container.remove(force=True)
-
-
-def _ensure_loaded(client: Any, image: Image, not_found: type[Exception]) -> None:
-    from .docker_archive import write_docker_archive
-
-    try:
-        client.images.get(str(image.config_digest))
-        return
-    except not_found:
-        pass
-    tag = f"lambdabox/build-base:{image.config_digest.hex[:12]}"
-    with tempfile.TemporaryFile(prefix="lambdabox-docker-") as archive:
-        write_docker_archive(image, archive, tags=[tag])
-        archive.seek(0)
-        client.images.load(archive)

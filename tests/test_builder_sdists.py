@@ -19,10 +19,11 @@ import pytest
 from test_builder_function import needs_docker, pip_must_not_run, write_app
 
 from builder import BuilderError, Cache, read_layout, validate_layout, write_layout
+from builder.containers import Mount
 from builder.export import DockerSDKExporter
 from builder.function import build_function
 from builder.function_deps import DependencySpec, install_dependencies
-from builder.sdist_build import Mount, container_pip_options
+from builder.sdist_build import container_pip_options
 
 BACKEND = """
 import base64, hashlib, os, subprocess, zipfile
