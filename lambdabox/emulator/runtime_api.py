@@ -18,7 +18,7 @@ from lambdabox.emulator.invocation import Invocation, Outcome
 from runtime_interface import protocol as p
 
 if TYPE_CHECKING:
-    from lambdabox.emulator.environment import Environment
+    from lambdabox.emulator.environment_lifecycle import EnvironmentLifecycle
 
 _JSON = [("Content-Type", "application/json")]
 _ACCEPTED = b'{"status":"OK"}'
@@ -48,7 +48,7 @@ def _reject(responder: Responder, status: int, error_type: str, message: str) ->
 class RuntimeAPI:
     """Route table and handlers; state lives in the Environment."""
 
-    def __init__(self, env: Environment) -> None:
+    def __init__(self, env: EnvironmentLifecycle) -> None:
         self._env = env
 
     async def handle(self, request: Request, responder: Responder) -> None:

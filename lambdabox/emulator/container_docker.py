@@ -1,0 +1,36 @@
+"""The docker SDK at arm's length: imported only when containers are used, its client, its
+errors in one line, and its exit statuses in the emulator's terms."""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+
+def docker_errors() -> Any:
+    """The docker SDK's `errors` module, imported only when containers are used."""
+    import docker  # type: ignore[import-untyped]
+
+    return docker.errors
+
+
+def default_client() -> Any:
+    import docker
+
+    return docker.from_env()
+
+
+def exit_status(code: int) -> int:
+    """Docker reports death by signal N as 128+N; handles report -N, as subprocess does."""
+    if 128 < code <= 128 + 64:
+        try:
+            return -int(signal.Signals(code - 128))
+        except ValueError:
+            return code
+    return code
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for a Docker error: the daemon's explanation when it gave one."""
+    text = str(getattr(exc, "explanation", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
