@@ -5,6 +5,7 @@
 
     image = build_base("python3.11", output=Path("out"), cache=Cache.default())
     layout = ensure_base("python3.11", Cache.default())   # cached OCI layout, tag "python3.11"
+    arm = ensure_base("python3.11", Cache.default(), arch="arm64")   # on x86_64: through qemu
 
 The definitions are data: `base_images/<name>/base.toml` (see `builder.base_def`). A build
 never runs `docker build`; it runs mmdebstrap twice, in parallel, with SOURCE_DATE_EPOCH pinned:
@@ -26,21 +27,27 @@ turtledemo, pydoc_data and ensurepip, plus the bytecode of pip/setuptools (used 
 only). The stdlib bytecode is kept, recompiled as unchecked-hash .pyc (valid whatever the file
 mtimes, byte-identical across builds with PYTHONHASHSEED=0).
 
+Architectures: amd64 and arm64 (`arch=`, default this machine's; config `architecture`, and
+variant "v8" for arm64). The other one is built through qemu-user-static and binfmt_misc
+(`builder.base_arch`): mmdebstrap runs the foreign maintainer scripts, and the chroots run
+the foreign Python, through it.
+
 Caching: the two mmdebstrap tarballs are kept in `<cache>/base/rootfs/<key>.tar`, keyed by
-the definition's package inputs, SOURCE_DATE_EPOCH and `BASE_BUILDER_VERSION`; layer blobs go
-through the core `Cache`. A warm build reads the tarballs and finds every blob cached. The
-mirror moves on, so to pick up Debian updates bump `source_date_epoch` in base.toml (or set
-SOURCE_DATE_EPOCH); builds with the same key and the same mirror content give the same digest.
+the definition's package inputs, the architecture, SOURCE_DATE_EPOCH and
+`BASE_BUILDER_VERSION`; layer blobs go through the core `Cache`. A warm build reads the
+tarballs and finds every blob cached. The mirror moves on, so to pick up Debian updates bump
+`source_date_epoch` in base.toml (or set SOURCE_DATE_EPOCH); builds with the same key and the
+same mirror content give the same digest.
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import functools
 import hashlib
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -52,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 from . import mmdebstrap
+from .base_arch import ensure_emulation, host_arch, normalize_arch
 from .base_bytecode import bytecode_entries
 from .base_def import BaseDefinition, base_names, load_definition
 from .base_rootfs import diff_trees, read_rootfs_tar, rootfs_layer
@@ -234,7 +242,13 @@ sys.exit(cli.run(parser.parse_args()))
 """
 
 # Emulator modules left out of the image: the container driver and `lambdabox run` need docker.
-_EMULATOR_EXCLUDE = ("container.py", "run_cli.py")
+_EMULATOR_EXCLUDE = (  # docker-only modules: the container driver and `lambdabox run`
+    "container.py",
+    "container_docker.py",
+    "container_extensions.py",
+    "container_handle.py",
+    "run_cli.py",
+)
 
 
 @dataclass(frozen=True)
@@ -249,13 +263,6 @@ class BuildResult:
 
 def _say_nothing(_line: str) -> None:
     return None
-
-
-def _debian_arch() -> str:
-    machine = platform.machine().lower()
-    return {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(
-        machine, machine
-    )
 
 
 def _epoch(definition: BaseDefinition, environ: dict[str, str] | None = None) -> int:
@@ -280,7 +287,7 @@ def mmdebstrap_args(
     args = [
         "mmdebstrap",
         "--variant=custom",
-        f"--architectures={arch or _debian_arch()}",
+        f"--architectures={arch or host_arch()}",
         "--include=" + ",".join(definition.os_packages),
         "--skip=output/dev",
         '--aptopt=Acquire::Languages "none"',
@@ -324,24 +331,45 @@ def _run_mmdebstrap(args: list[str], epoch: int, what: str, say: Progress) -> No
     mmdebstrap.run(args, epoch=epoch, say=say, what=f"{what}: mmdebstrap")
 
 
+def _rootfs_path(
+    definition: BaseDefinition, cache: Cache, epoch: int, with_runtime: bool, arch: str
+) -> Path:
+    """`<cache>/base/rootfs/<key>.tar`: the key covers the package inputs, epoch and `arch`."""
+    inputs = definition.runtime_inputs if with_runtime else definition.os_inputs
+    inputs = {**inputs, "arch": arch}
+    key = _key("rootfs-runtime" if with_runtime else "rootfs-os", inputs, epoch)
+    return cache.root / "base" / "rootfs" / f"{key}.tar"
+
+
 def _rootfs_tar(
-    definition: BaseDefinition, cache: Cache, epoch: int, *, with_runtime: bool, say: Progress
+    definition: BaseDefinition,
+    cache: Cache,
+    epoch: int,
+    *,
+    with_runtime: bool,
+    say: Progress,
+    arch: str,
 ) -> Path:
     """The cached mmdebstrap tarball of the OS run or the runtime run (made if missing)."""
-    inputs = definition.runtime_inputs if with_runtime else definition.os_inputs
-    inputs = {**inputs, "arch": _debian_arch()}
-    key = _key("rootfs-runtime" if with_runtime else "rootfs-os", inputs, epoch)
-    path = cache.root / "base" / "rootfs" / f"{key}.tar"
+    path = _rootfs_path(definition, cache, epoch, with_runtime, arch)
     if path.is_file():
         return path
+    key = path.stem
     what = f"{definition.name} {'runtime' if with_runtime else 'OS'} run"
+    expected = "about 20 s"
+    if arch != host_arch():
+        what += f" ({arch}, emulated)"
+        expected = "about 90 s through qemu" if with_runtime else expected
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".tmp-{os.getpid()}-{key[:12]}.tar")
     started = time.monotonic()
-    say(f"{what}: mmdebstrap {definition.suite} from {definition.mirror} (about 20 s)")
+    say(f"{what}: mmdebstrap {definition.suite} from {definition.mirror} ({expected})")
     try:
         _run_mmdebstrap(
-            mmdebstrap_args(definition, temp, with_runtime=with_runtime), epoch, what, say
+            mmdebstrap_args(definition, temp, with_runtime=with_runtime, arch=arch),
+            epoch,
+            what,
+            say,
         )
         os.replace(temp, path)
     finally:
@@ -425,20 +453,23 @@ def build_image(
     progress: Progress | None = None,
     arch: str | None = None,
 ) -> Image:
-    """The base image `name`, built (or found) in `cache`; nothing written to a layout."""
+    """The base image `name`, built (or found) in `cache`; nothing written to a layout.
+
+    `arch` (amd64 or arm64; default: this machine's) other than the host's runs the image's
+    programs through qemu (`base_arch.ensure_emulation`).
+    """
     say = progress or _say_nothing
     definition = load_definition(name)
-    if arch not in (None, _debian_arch()):
-        raise BuilderError(
-            f"base images are built for this machine's architecture ({_debian_arch()})"
-        )
+    arch = normalize_arch(arch)
     epoch = _epoch(definition)
+    rootfs = functools.partial(_rootfs_tar, definition, cache, epoch, say=say, arch=arch)
+    runs = (False, True) if definition.runtime_packages else (False,)
+    if not all(_rootfs_path(definition, cache, epoch, r, arch).is_file() for r in runs):
+        ensure_emulation(arch, say)  # before the two runs; a cached build needs no qemu
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        os_future = pool.submit(_rootfs_tar, definition, cache, epoch, with_runtime=False, say=say)
+        os_future = pool.submit(rootfs, with_runtime=False)
         runtime_future = (
-            pool.submit(_rootfs_tar, definition, cache, epoch, with_runtime=True, say=say)
-            if definition.runtime_packages
-            else None
+            pool.submit(rootfs, with_runtime=True) if definition.runtime_packages else None
         )
         os_tar = os_future.result()
         runtime_tar = runtime_future.result() if runtime_future else None
@@ -472,7 +503,7 @@ def build_image(
                 )
     interface = runtime_interface_entries(definition)
     if runtime_tar is not None and definition.python:
-        interface += bytecode_entries(interface, runtime_tar, cache=cache, say=say)
+        interface += bytecode_entries(interface, runtime_tar, cache=cache, say=say, arch=arch)
     layers.append(
         layer_from_entries(
             interface,
@@ -483,7 +514,7 @@ def build_image(
             comment="runtime interface",
         )
     )
-    image = scratch(_debian_arch(), created=epoch).with_layers(*layers)
+    image = scratch(arch, created=epoch).with_layers(*layers)
     config = image.config
     for key, value in (*AWS_ENV, *definition.env.items()):
         config = config.with_env(key, value)
@@ -513,47 +544,58 @@ def build_base(
     output: Path,
     cache: Cache | None = None,
     progress: Progress | None = None,
+    arch: str | None = None,
 ) -> Image:
     """Build the base image `name` into the OCI layout `output` (tag `name`) and return it.
 
     `cache` defaults to `Cache.default()` ($LAMBDABOX_CACHE). `progress` gets one line per
     long step (the mmdebstrap runs take about 20 s each, in parallel; a warm build ~2 s).
+    `arch`: amd64 or arm64 (default: this machine's; another one is emulated with qemu, and
+    a Python image's runtime run then takes about 90 s).
     """
     say = progress or _say_nothing
     cache = cache if cache is not None else Cache.default()
-    image = build_image(name, cache=cache, progress=say)
+    image = build_image(name, cache=cache, progress=say, arch=arch)
     say(f"{name}: writing the OCI layout {output}")
     write_layout(Path(output), image, tag=name)
     return image
 
 
-def ensure_base(name: str, cache: Cache | None = None, progress: Progress | None = None) -> Path:
-    """A cached OCI layout holding the base image `name` under the tag `name`.
+def ensure_base(
+    name: str,
+    cache: Cache | None = None,
+    progress: Progress | None = None,
+    *,
+    arch: str | None = None,
+) -> Path:
+    """A cached OCI layout holding the base image `name` (for `arch`) under the tag `name`.
 
     For the function builder: `read_layout(ensure_base("python3.11", cache), "python3.11")`
     gives the base `Image` to put function layers on (`image.with_layers(...)`, then
     `with_base(f"lambdabox/base:{name}", base.digest)`). The first call builds the base (about
     half a minute; needs mmdebstrap, root and the Debian mirror); later calls return at once.
-    The folder is `<cache>/base/layouts/<name>-<key>`; the key covers the definition,
-    SOURCE_DATE_EPOCH, the bundled runtime_interface and emulator sources and
-    `BASE_BUILDER_VERSION`, so changing any of them builds a new layout.
+    The folder is `<cache>/base/layouts/<name>-<key>`; the key covers the definition, the
+    architecture (`arch`, default this machine's), SOURCE_DATE_EPOCH, the bundled
+    runtime_interface and emulator sources and `BASE_BUILDER_VERSION`, so changing any of them
+    builds a new layout.
     """
     cache = cache if cache is not None else Cache.default()
     definition = load_definition(name)
+    arch = normalize_arch(arch)
     sources = hashlib.sha256()
     for entry in runtime_interface_entries(definition):
         sources.update(entry.path.encode() + b"\0")
         if entry.source is not None:
             sources.update(str(entry.source.digest()).encode())
     inputs = {"definition": definition.fingerprint(), "sources": sources.hexdigest()}
-    key = _key("layout", {**inputs, "arch": _debian_arch()}, _epoch(definition))
+    key = _key("layout", {**inputs, "arch": arch}, _epoch(definition))
     layout = cache.root / "base" / "layouts" / f"{name}-{key[:16]}"
     done = layout / ".complete"
     if done.is_file():
         return layout
     with tempfile.TemporaryDirectory(dir=_mkparent(layout), prefix=".tmp-") as tmp:
         staging = Path(tmp) / "layout"
-        build_base(name, output=staging, cache=cache, progress=progress)
+        build_base(name, output=staging, cache=cache, progress=progress, arch=arch)
         validate_layout(staging, name)
         (staging / ".complete").write_text("ok\n")
         try:
@@ -597,6 +639,7 @@ examples:
   lambdabox base list
   lambdabox base build python3.11 --output out/python3.11 --load
   lambdabox base build provided --push 127.0.0.1:5000/base:provided --dest-tls-verify=false
+  lambdabox base build python3.11 --arch arm64 --load   # on x86_64: qemu-user-static
 """
 
 
@@ -608,7 +651,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     build.add_argument("name", help="the base image, e.g. python3.11 (see `lambdabox base list`)")
     build.add_argument("--output", type=Path, metavar="DIR", help="OCI layout (default: cached)")
     build.add_argument(
-        "--load", action="store_true", help=f"load it into Docker as {DOCKER_REPOSITORY}:NAME"
+        "--arch",
+        type=str.lower,
+        choices=("amd64", "arm64", "x86_64", "aarch64"),
+        help=f"target architecture (default: this machine's, {host_arch()}); another one runs "
+        "through qemu (apt-get install qemu-user-static arch-test)",
+    )
+    build.add_argument(
+        "--load",
+        action="store_true",
+        help=f"load it into Docker as {DOCKER_REPOSITORY}:NAME (NAME-ARCH for another arch)",
     )
     build.add_argument("--push", metavar="REF", help="push it with skopeo to docker://REF")
     build.add_argument(
@@ -660,21 +712,28 @@ def _list(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace, say: Any) -> int:
     started = time.monotonic()
     cache = Cache.default()
-    with say.step(f"base image {args.name}"):
+    arch = normalize_arch(args.arch)
+    with say.step(f"base image {args.name} ({arch})"):
         if args.output is not None:
-            image = build_base(args.name, output=args.output, cache=cache, progress=say)
+            image = build_base(args.name, output=args.output, cache=cache, progress=say, arch=arch)
             layout = Path(args.output)
         else:
             from .oci_layout import read_layout
 
-            layout = ensure_base(args.name, cache, progress=say)
+            layout = ensure_base(args.name, cache, progress=say, arch=arch)
             image = read_layout(layout, args.name)
-    summary: dict[str, object] = {"name": args.name, "layout": str(layout), "tag": args.name}
+    summary: dict[str, object] = {
+        "name": args.name,
+        "arch": arch,
+        "layout": str(layout),
+        "tag": args.name,
+    }
     summary.update(image_summary(image))
     summary["seconds"] = round(time.monotonic() - started, 1)
     if args.load:
         with say.step("loading into Docker"):
-            tag = f"{DOCKER_REPOSITORY}:{args.name}"
+            suffix = "" if arch == host_arch() else f"-{arch}"
+            tag = f"{DOCKER_REPOSITORY}:{args.name}{suffix}"
             summary["loaded"] = load_into_docker(image, tag, say)
     if args.push:
         with say.step(f"pushing to {args.push}"):
@@ -684,7 +743,7 @@ def _build(args: argparse.Namespace, say: Any) -> int:
         print(json.dumps(summary, indent=2))
     else:
         print(
-            f"{args.name}: {summary['digest']} in {layout} (tag {args.name}); "
+            f"{args.name} ({arch}): {summary['digest']} in {layout} (tag {args.name}); "
             f"{int(str(summary['compressed_size'])) / 1e6:.1f} MB compressed, "
             f"{int(str(summary['uncompressed_size'])) / 1e6:.1f} MB uncompressed"
         )

@@ -9,9 +9,10 @@ are) with PYTHONHASHSEED=0, which makes them byte-identical across builds.
 The compiler must be the image's Python (each version has its own bytecode), so the cached
 runtime rootfs tarball is unpacked into a temp folder, the sources are written where the
 image has them, and `chroot DIR /usr/bin/python3 -m compileall` compiles them; as for the
-mmdebstrap runs, that needs root. The result is cached under
-`<cache>/base/bytecode/<key>/`, keyed by the rootfs tarball (named by its own key) and the
-sources' digests, so a warm base build does not unpack anything.
+mmdebstrap runs, that needs root (and, for an image of another architecture, qemu through
+binfmt_misc: `base_arch.ensure_emulation`). The result is cached under
+`<cache>/base/bytecode/<key>/`, keyed by the architecture, the rootfs tarball (named by its
+own key) and the sources' digests, so a warm base build does not unpack anything.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from .base_arch import ensure_emulation, host_arch
 from .cache import Cache
 from .entries import Entry
 from .errors import BuilderError
@@ -40,8 +42,8 @@ _COMPILE = (
 )
 
 
-def _key(entries: Sequence[Entry], rootfs_tar: Path) -> str:
-    digest = hashlib.sha256(f"bytecode-1 {rootfs_tar.name}\0".encode())
+def _key(entries: Sequence[Entry], rootfs_tar: Path, arch: str) -> str:
+    digest = hashlib.sha256(f"bytecode-2 {arch} {rootfs_tar.name}\0".encode())
     for entry in entries:
         if entry.source is not None:
             digest.update(f"{entry.path}\0{entry.source.digest()}\0".encode())
@@ -54,14 +56,20 @@ def bytecode_entries(
     *,
     cache: Cache,
     say: Callable[[str], None],
+    arch: str | None = None,
 ) -> list[Entry]:
-    """`__pycache__` entries for the `.py` files of `entries` under /var/runtime."""
+    """`__pycache__` entries for the `.py` files of `entries` under /var/runtime.
+
+    `rootfs_tar` holds a root filesystem of `arch` (default: this machine's architecture).
+    """
+    arch = arch or host_arch()
     sources = [e for e in entries if e.path.startswith(ROOT + "/") and e.path.endswith(".py")]
     if not sources:
         return []
-    folder = cache.root / "base" / "bytecode" / _key(sources, rootfs_tar)
+    folder = cache.root / "base" / "bytecode" / _key(sources, rootfs_tar, arch)
     if not (folder / ".complete").is_file():
-        say("runtime interface: compiling /var/runtime with the image's Python")
+        ensure_emulation(arch, say)
+        say(f"runtime interface: compiling /var/runtime with the image's Python ({arch})")
         folder.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".tmp-") as temp:
             staging = Path(temp) / "out"

@@ -216,19 +216,28 @@ def _daemon_base(ref: str, cache: Cache) -> Path:
 
 
 def _resolve_base(
-    base: str | None, runtime: str, cache: Cache, say: Callable[[str], None] | None = None
+    base: str | None,
+    runtime: str,
+    cache: Cache,
+    say: Callable[[str], None] | None = None,
+    *,
+    platform: str | None = None,
 ) -> tuple[Image, str]:
+    """`--base` as an image and its name; by default the base of `runtime` for `platform`.
+
+    The default base has the architecture the wheel `platform` names (manylinux2014_aarch64:
+    the arm64 base, named e.g. python3.11-arm64; x86_64: amd64), else this machine's.
+    """
     if base is None:
-        try:
-            from builder.base import ensure_base  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:
-            raise BuilderError(
-                f"the default {runtime} base image is not available in this version; pass "
-                "--base with an OCI layout folder or a Docker image NAME:TAG"
-            ) from None
-        made: Any = ensure_base(runtime, cache, say)  # built on first use (about 20 s)
+        from .base import ensure_base
+        from .base_arch import arch_of_platform
+
+        arch = arch_of_platform(platform) if platform else None
+        # built on first use (about 20 s; arm64 on x86_64 through qemu, longer)
+        made: Any = ensure_base(runtime, cache, say, arch=arch)
         image = made if isinstance(made, Image) else read_layout(Path(made))
-        return image, runtime
+        name = runtime if arch in (None, "amd64") else f"{runtime}-{arch}"
+        return image, name
     path = Path(base)
     if path.is_dir():
         return read_layout(path), str(path.resolve())
@@ -305,7 +314,7 @@ def _watch(args: argparse.Namespace, say: Callable[[str], None]) -> int:
 
     def base(runtime: str, cache: Cache) -> tuple[Image, str]:
         if not resolved:
-            resolved.append(_resolve_base(args.base, runtime, cache, say))
+            resolved.append(_resolve_base(args.base, runtime, cache, say, platform=args.platform))
         return resolved[0]
 
     watch(inputs, lambda: _build(args, say, base), say=say)
@@ -332,7 +341,9 @@ def _build(
         base, base_name = resolve(args.runtime, cache)
     else:
         with _step(say, f"base image ({args.base or args.runtime})"):
-            base, base_name = _resolve_base(args.base, args.runtime, cache, say)
+            base, base_name = _resolve_base(
+                args.base, args.runtime, cache, say, platform=getattr(args, "platform", None)
+            )
     steps: list[Step] = []
 
     def progress(step: Step) -> None:
@@ -396,7 +407,9 @@ def run_package(args: argparse.Namespace) -> int:
             from .sdist_build import SdistBuilder
 
             cache = Cache.default()
-            base, base_name = _resolve_base(args.base, args.runtime, cache, say)
+            base, base_name = _resolve_base(
+                args.base, args.runtime, cache, say, platform=args.platform
+            )
             sdists = SdistBuilder(
                 base, cache=cache, pip_args=args.pip_arg, say=say, base_name=base_name
             )
