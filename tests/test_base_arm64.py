@@ -18,12 +18,12 @@ import subprocess
 import tarfile
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_base_images import cannot_build_bases
 
 from builder import Cache, read_layout, validate_layout, write_docker_archive
 from builder.base import _rootfs_path, build_base, build_image, ensure_base, mmdebstrap_args
@@ -97,16 +97,9 @@ def test_every_cache_key_covers_the_architecture(tmp_path: Path) -> None:
 
 def _cannot_build_arm64() -> str:
     """Why this machine cannot build arm64 images at all ("" if it can)."""
-    if os.geteuid() != 0:
-        return "building base images needs root (mmdebstrap, chroot, binfmt_misc)"
-    if shutil.which("mmdebstrap") is None:
-        return "mmdebstrap is not installed"
-    try:
-        urllib.request.urlopen("http://deb.debian.org/debian/dists/bookworm/InRelease", timeout=10)
-    except OSError as exc:
-        return f"deb.debian.org unreachable: {exc}"
-    if host_arch() == ARM:
-        return ""
+    reason = cannot_build_bases()  # root, mmdebstrap, the mirror
+    if reason or host_arch() == ARM:
+        return reason
     if "binfmt_misc" not in Path("/proc/filesystems").read_text():
         return "this kernel has no binfmt_misc: arm64 programs cannot run here"
     if not (BINFMT_D / "qemu-aarch64.conf").is_file() and not (BINFMT / "qemu-aarch64").exists():

@@ -106,7 +106,8 @@ def test_diff_refuses_removed_paths() -> None:
 # --- builds ------------------------------------------------------------------------------
 
 
-def _can_build() -> str:
+def cannot_build_bases() -> str:
+    """Why this machine cannot build base images ("" if it can)."""
     if os.geteuid() != 0:
         return "building base images needs root (mmdebstrap)"
     if shutil.which("mmdebstrap") is None:
@@ -120,7 +121,7 @@ def _can_build() -> str:
 
 @pytest.fixture(scope="session")
 def base_cache(tmp_path_factory: pytest.TempPathFactory) -> Cache:
-    reason = _can_build()
+    reason = cannot_build_bases()
     if reason:
         pytest.skip(reason)
     root = os.environ.get("LAMBDABOX_CACHE")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -11,6 +12,7 @@ import sys
 import tarfile
 import uuid
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -400,6 +402,26 @@ def debian_base_layout(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, P
     return tag, layout
 
 
+@contextlib.contextmanager
+def running_under_the_emulator(image: Image, layout: Path) -> Iterator[tuple[Any, Any]]:
+    """`image` written to `layout` (validated), loaded into Docker, run by the emulator in
+    container mode; yields the emulator and the Docker client, removes the image after."""
+    import docker  # type: ignore[import-untyped]
+    from test_emulator_container import container_emulator
+
+    write_layout(layout, image, tag="fn")
+    validate_layout(layout, "fn")
+    name = f"lambdabox-test-fn:{uuid.uuid4().hex[:12]}"
+    DockerSDKExporter().export(layout, "fn", name)
+    client = docker.from_env()
+    try:
+        with container_emulator(name, client) as emu:
+            yield emu, client
+    finally:
+        client.images.remove(str(image.config_digest), force=True)
+        client.close()
+
+
 @needs_docker
 def test_the_built_image_runs_under_the_emulator(
     tmp_path: Path,
@@ -407,9 +429,6 @@ def test_the_built_image_runs_under_the_emulator(
     wheelhouse: Path,
     requirements: Path,
 ) -> None:
-    import docker  # type: ignore[import-untyped]
-    from test_emulator_container import container_emulator
-
     base_tag, base_layout = debian_base_layout
     src = tmp_path / "src"
     src.mkdir()
@@ -430,22 +449,13 @@ def test_the_built_image_runs_under_the_emulator(
         base_name=base_tag,
         pip_args=offline(wheelhouse),
     )
-    write_layout(tmp_path / "out", image, tag="fn")
-    validate_layout(tmp_path / "out", "fn")
-    name = f"lambdabox-test-fn:{uuid.uuid4().hex[:12]}"
-    DockerSDKExporter().export(tmp_path / "out", "fn", name)
-    client = docker.from_env()
-    try:
-        with container_emulator(name, client) as emu:
-            resp = emu.invoke({"hello": "world"})
-            assert resp.status_code == 200, emu.log()
-            body = resp.json()
-            assert body["six"] == "1.17.0"
-            assert body["event"] == {"hello": "world"}
-            assert body["encoding"]
-    finally:
-        client.images.remove(str(image.config_digest), force=True)
-        client.close()
+    with running_under_the_emulator(image, tmp_path / "out") as (emu, _client):
+        resp = emu.invoke({"hello": "world"})
+        assert resp.status_code == 200, emu.log()
+        body = resp.json()
+        assert body["six"] == "1.17.0"
+        assert body["event"] == {"hello": "world"}
+        assert body["encoding"]
 
 
 def test_dependencies_for_arm64(tmp_path: Path) -> None:

@@ -16,11 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_builder_function import needs_docker, pip_must_not_run, write_app
+from test_builder_function import (
+    needs_docker,
+    pip_must_not_run,
+    running_under_the_emulator,
+    write_app,
+)
 
-from builder import BuilderError, Cache, read_layout, validate_layout, write_layout
+from builder import BuilderError, Cache, read_layout
 from builder.containers import Mount
-from builder.export import DockerSDKExporter
 from builder.function import build_function
 from builder.function_deps import DependencySpec, install_dependencies
 from builder.sdist_build import container_pip_options
@@ -162,9 +166,6 @@ def python_base() -> Any:
 def test_build_sdists_builds_in_the_base_image_and_the_function_runs(
     tmp_path: Path, python_base: Any
 ) -> None:
-    import docker  # type: ignore[import-untyped]
-    from test_emulator_container import container_emulator
-
     index = make_sdist(tmp_path / "index", "tinysrc")
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("tinysrc==1.0\n")
@@ -186,21 +187,12 @@ def test_build_sdists_builds_in_the_base_image_and_the_function_runs(
     again = build_function(src, build_sdists=True, run=pip_must_not_run, **kwargs)
     assert again.digest == image.digest  # the dependency layer came from the cache
 
-    write_layout(tmp_path / "out", image, tag="fn")
-    validate_layout(tmp_path / "out", "fn")
-    name = f"lambdabox-test-sdist:{uuid.uuid4().hex[:12]}"
-    DockerSDKExporter().export(tmp_path / "out", "fn", name)
-    client = docker.from_env()
-    try:
-        with container_emulator(name, client) as emu:
-            resp = emu.invoke({})
-            assert resp.status_code == 200, emu.log()
-            assert resp.json() == {"value": "built in the base image"}
+    with running_under_the_emulator(image, tmp_path / "out") as (emu, client):
+        resp = emu.invoke({})
+        assert resp.status_code == 200, emu.log()
+        assert resp.json() == {"value": "built in the base image"}
         leftovers = client.containers.list(all=True, filters={"label": "lambdabox.role"})
         assert [c for c in leftovers if c.labels.get("lambdabox.role") == "sdist-build"] == []
-    finally:
-        client.images.remove(str(image.config_digest), force=True)
-        client.close()
 
 
 @needs_docker
