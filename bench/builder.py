@@ -169,3 +169,30 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+BASES = ("python3.11", "python3.13", "python3.9", "provided")
+SIZE_GOALS_MB = {"python3.11": 30.0, "python3.13": 30.0, "python3.9": 30.0, "provided": 10.0}
+
+
+def base_images(cold: str = "python3.11") -> dict[str, float]:
+    """Each base's sizes (bytes) and warm build time (default cache, filled first if needed),
+    and a cold build of `cold` (mmdebstrap included) in an empty cache. Needs root."""
+    from builder import Cache
+    from builder.base import build_image, image_summary
+
+    figures: dict[str, float] = {}
+    cache = Cache.default()
+    for name in BASES:
+        build_image(name, cache=cache)  # fills the cache when empty (about 20 s each)
+        started = time.perf_counter()
+        image = build_image(name, cache=cache)
+        figures[f"{name}_warm_s"] = time.perf_counter() - started
+        summary = image_summary(image)
+        figures[f"{name}_compressed_bytes"] = float(str(summary["compressed_size"]))
+        figures[f"{name}_uncompressed_bytes"] = float(str(summary["uncompressed_size"]))
+    with tempfile.TemporaryDirectory(prefix="lambdabox-bench-base-") as temp:
+        started = time.perf_counter()
+        build_image(cold, cache=Cache(Path(temp)))
+        figures[f"{cold}_cold_s"] = time.perf_counter() - started
+    return figures
