@@ -26,7 +26,7 @@ import pytest
 from test_base_images import cannot_build_bases
 
 from builder import Cache, read_layout, validate_layout, write_docker_archive
-from builder.base import _rootfs_path, build_base, build_image, ensure_base, mmdebstrap_args
+from builder.base import build_base, build_image, ensure_base, mmdebstrap_args
 from builder.base_arch import (
     BINFMT,
     BINFMT_D,
@@ -37,6 +37,7 @@ from builder.base_arch import (
 )
 from builder.base_bytecode import _key as bytecode_key
 from builder.base_def import load_definition
+from builder.base_rootfs_tar import rootfs_path
 from builder.entries import Entry
 from builder.errors import BuilderError
 from builder.image import Image
@@ -85,7 +86,7 @@ def test_every_cache_key_covers_the_architecture(tmp_path: Path) -> None:
     for with_runtime in (False, True):
         args = mmdebstrap_args(definition, tmp_path / "x.tar", with_runtime=with_runtime, arch=ARM)
         assert "--architectures=arm64" in args
-        paths = {_rootfs_path(definition, cache, 1, with_runtime, a) for a in ("amd64", ARM)}
+        paths = {rootfs_path(definition, cache, 1, with_runtime, a) for a in ("amd64", ARM)}
         assert len(paths) == 2
     source = Entry.file("var/runtime/x.py", b"x = 1\n")
     keys = {bytecode_key([source], tmp_path / "r.tar", a) for a in ("amd64", ARM)}
