@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_base_images import cannot_build_bases
+from test_base_images import cache_for_bases, cannot_build_bases
 
 from builder import Cache, read_layout, validate_layout, write_docker_archive
 from builder.base import build_base, build_image, ensure_base, mmdebstrap_args
@@ -116,8 +116,7 @@ def arm_cache(tmp_path_factory: pytest.TempPathFactory) -> Cache:
     if reason:
         pytest.skip(reason)
     ensure_emulation(ARM, print)  # registers qemu with binfmt_misc if needed; errors fail
-    root = os.environ.get("LAMBDABOX_CACHE")
-    return Cache(Path(root) if root else tmp_path_factory.mktemp("arm64-cache"))
+    return cache_for_bases(tmp_path_factory, "arm64-cache")
 
 
 @pytest.fixture(scope="session")

@@ -119,13 +119,18 @@ def cannot_build_bases() -> str:
     return ""
 
 
+def cache_for_bases(tmp_path_factory: pytest.TempPathFactory, name: str) -> Cache:
+    """$LAMBDABOX_CACHE when set (reused across runs), else a new empty cache `name`."""
+    root = os.environ.get("LAMBDABOX_CACHE")
+    return Cache(Path(root) if root else tmp_path_factory.mktemp(name))
+
+
 @pytest.fixture(scope="session")
 def base_cache(tmp_path_factory: pytest.TempPathFactory) -> Cache:
     reason = cannot_build_bases()
     if reason:
         pytest.skip(reason)
-    root = os.environ.get("LAMBDABOX_CACHE")
-    return Cache(Path(root) if root else tmp_path_factory.mktemp("base-cache"))
+    return cache_for_bases(tmp_path_factory, "base-cache")
 
 
 @pytest.fixture(scope="session")
