@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from . import _codec, _faults
+from . import _codec, _faults, _memory
 from . import protocol as p
 from ._context import LambdaContext
 from ._errors import FaultError, RuntimeAPIError
@@ -109,6 +109,8 @@ class Runtime:
             os.environ["_X_AMZN_TRACE_ID"] = inv.trace_id
         else:
             os.environ.pop("_X_AMZN_TRACE_ID", None)
+        if len(inv.body) >= _memory.LARGE and not _memory.tuned:
+            _memory.tune()
         try:
             context = LambdaContext(inv, self.config.settings, self.sink.log)
             result = self.handler(_decode(inv), context)  # type: ignore[misc]
@@ -118,6 +120,8 @@ class Runtime:
                 self._stream(inv, result)
                 return
             body, content_type = _encode(result)
+            if len(body) >= _memory.LARGE and not _memory.tuned:
+                _memory.tune()
         except Exception as exc:
             self._fail(inv, _faults.from_exception(exc, inv.request_id))
             return
