@@ -93,12 +93,58 @@ def _make_encoder() -> Callable[[Any, int], Any] | None:
 
 _encode_fast = _make_encoder() if _c is not None else None
 
+BIG = 64 * 1024
+"""Strings this long or longer take `_quote_big`'s fast path."""
+_ESCAPED = bytes(range(32)) + b'"\\'
+
+
+def _quote_big(text: str) -> str:
+    """`encode_basestring`, with a fast path for long ASCII strings that need no escape.
+
+    The C quoter walks every character twice (about 1.1 ms per MB); a copy through `bytes`
+    plus one `translate` proves there is nothing to escape in about a third of that.
+    """
+    if len(text) >= BIG and text.isascii():
+        raw = text.encode("ascii")
+        if len(raw.translate(None, _ESCAPED)) == len(raw):
+            return '"' + text + '"'
+    return _c.encode_basestring(text)
+
+
+def _make_big_encoder() -> Callable[[Any, int], Any] | None:
+    try:
+        return _c.make_encoder(None, _default, _quote_big, None, ":", ",", False, False, True)
+    except Exception:  # pragma: no cover - unusual interpreter
+        return None
+
+
+_encode_big = _make_big_encoder() if _c is not None else None
+
+
+def _has_big_string(obj: object) -> bool:
+    """A long string as `obj` or as one of its top-level values (the usual shape of large
+    results, e.g. an HTTP response's body): cheap to look for in small results."""
+    kind = type(obj)
+    if kind is str:
+        return len(obj) >= BIG  # type: ignore[arg-type]
+    if kind is dict:
+        values: Any = obj.values()  # type: ignore[attr-defined]
+    elif kind is list and len(obj) <= 64:  # type: ignore[arg-type]
+        values = obj
+    else:
+        return False
+    for value in values:  # noqa: SIM110 - a loop is faster than any() over a generator
+        if type(value) is str and len(value) >= BIG:
+            return True
+    return False
+
 
 def dumps(obj: object) -> str:
     """Serialise `obj` compactly; raises TypeError/ValueError for what JSON cannot hold."""
     if _encode_fast is not None:
+        encode = _encode_big if _has_big_string(obj) else _encode_fast
         try:
-            return "".join(_encode_fast(obj, 0))
+            return "".join(encode(obj, 0))  # type: ignore[misc]
         except _Decimal:
             pass
     return "".join(_encode_slow(obj, set()))
