@@ -56,6 +56,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .base_arch import normalize_arch
+from .base_bytecode import BYTECODE_VERSION
 from .base_def import load_definition
 from .base_image import AWS_ENV, build_image, say_nothing
 from .base_interface import runtime_interface_entries
@@ -148,7 +149,11 @@ def ensure_base(
         sources.update(entry.path.encode() + b"\0")
         if entry.source is not None:
             sources.update(str(entry.source.digest()).encode())
-    inputs = {"definition": definition.fingerprint(), "sources": sources.hexdigest()}
+    inputs = {
+        "definition": definition.fingerprint(),
+        "sources": sources.hexdigest(),
+        "bytecode": BYTECODE_VERSION,
+    }
     key = base_key("layout", {**inputs, "arch": arch}, base_epoch(definition))
     layout = cache.root / "base" / "layouts" / f"{name}-{key[:16]}"
     done = layout / ".complete"

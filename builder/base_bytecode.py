@@ -42,8 +42,12 @@ _COMPILE = (
 )
 
 
+BYTECODE_VERSION = 3
+"""Part of the bytecode's and the base layouts' cache keys: bump it when compiling changes."""
+
+
 def _key(entries: Sequence[Entry], rootfs_tar: Path, arch: str) -> str:
-    digest = hashlib.sha256(f"bytecode-2 {arch} {rootfs_tar.name}\0".encode())
+    digest = hashlib.sha256(f"bytecode-{BYTECODE_VERSION} {arch} {rootfs_tar.name}\0".encode())
     for entry in entries:
         if entry.source is not None:
             digest.update(f"{entry.path}\0{entry.source.digest()}\0".encode())
@@ -97,7 +101,9 @@ def _compile(sources: Sequence[Entry], rootfs_tar: Path, out: Path, root: Path) 
         with entry.source.open() as data:
             path.write_bytes(data.read())
     chroot = shutil.which("chroot") or "/usr/sbin/chroot"
-    argv = [chroot, str(root), "/usr/bin/python3", "-I", "-S", "-c", _COMPILE, "/" + ROOT]
+    # Not -I/-E: they would ignore PYTHONHASHSEED, and set constants would then be marshalled
+    # in a random order by Pythons before 3.11 (the environment is given in full here).
+    argv = [chroot, str(root), "/usr/bin/python3", "-S", "-c", _COMPILE, "/" + ROOT]
     env = {"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0", "LANG": "C.UTF-8"}
     done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:

@@ -194,6 +194,7 @@ def _build(
             python_version=getattr(args, "python_version", None) or python_version(args.runtime),
             platform=getattr(args, "platform", "manylinux2014_x86_64"),
             build_sdists=args.build_sdists,
+            bytecode=args.bytecode,
             cache=cache,
             progress=progress,
             base_name=base_name,

@@ -63,6 +63,13 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         help="build the wheels of requirements that ship only source distributions inside "
         "the base image (needs Docker; pure-Python sdists: base images have no compiler)",
     )
+    parser.add_argument(
+        "--no-bytecode",
+        dest="bytecode",
+        action="store_false",
+        help="do not ship the dependencies' .pyc files (by default they are compiled when "
+        "this Python is the target's version: cold starts then skip compiling them)",
+    )
 
 
 def python_version(runtime: str) -> str:

@@ -141,6 +141,7 @@ def build_function(
     platform: str = "manylinux2014_x86_64",
     only_binary: bool = True,
     build_sdists: bool = False,
+    bytecode: bool = True,
     cache: Cache,
     progress: Callable[[Step], None] | None = None,
     base_name: str = "",
@@ -156,7 +157,7 @@ def build_function(
     to the base's environment. `progress` is called once per layer built or found in `cache`.
     `run` runs pip (an injectable port: `run(argv) -> CompletedProcess`). `build_sdists`
     builds the wheels of source-only requirements inside `base` (`sdist_build`; needs Docker),
-    reporting through `say`.
+    reporting through `say`. `bytecode` ships the dependencies' .pyc files (`dep_bytecode`).
     """
     if not only_binary:
         raise BuilderError(
@@ -188,6 +189,7 @@ def build_function(
             platform,
             pip_args=tuple(pip_args),
             sdist_key=sdists.key() if sdists else "",
+            bytecode=bytecode,
         )
         timed(
             "dependencies",

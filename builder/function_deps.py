@@ -7,7 +7,8 @@ bytes, the Python version, the platform tags, pip's version and any extra pip ar
 unchanged requirements file costs one cache lookup and pip is not run at all.
 
 What makes pip's output deterministic (the tar itself is made so by the core):
-  - `--no-compile`, and any `__pycache__/`/`*.pyc` removed: nothing is byte-compiled;
+  - `--no-compile`, and any `__pycache__/`/`*.pyc` removed: pip compiles nothing (the
+    bytecode, when made, comes from `dep_bytecode`, reproducibly);
   - `bin/` removed: console scripts embed the host interpreter's path in their shebang, and
     a function never runs them;
   - `*.dist-info/direct_url.json` removed (it names the download URL or local path);
@@ -38,6 +39,7 @@ from pathlib import Path
 from .build_layer import FORMAT_VERSION
 from .cache import Cache
 from .config import History
+from .dep_bytecode import bytecode_tag, compile_tree
 from .entries import Entry, normalize
 from .errors import BuilderError
 from .layer import BlobLayer
@@ -102,6 +104,8 @@ class DependencySpec:
     """Extra pip arguments, e.g. `("--no-index", "--find-links", "wheels/")`."""
     sdist_key: str = ""
     """With --build-sdists: what built wheels depend on (the base image), else empty."""
+    bytecode: bool = True
+    """Compile `.pyc` files when this interpreter has the target's format (`dep_bytecode`)."""
 
     def pip_version(self) -> str:
         if self.pip == DEFAULT_PIP:
@@ -124,8 +128,13 @@ class DependencySpec:
             "pip": self.pip_version(),
             "pip_args": list(self.pip_args),
             **({"sdists": self.sdist_key} if self.sdist_key else {}),
+            "bytecode": self.bytecode_tag(),
         }
         return hashlib.sha256(canonical_json(inputs)).hexdigest()
+
+    def bytecode_tag(self) -> str:
+        """The bytecode format compiled into the layer ("" for none)."""
+        return bytecode_tag(self.python_version) if self.bytecode else ""
 
     def argv(self, target: Path, find_links: Sequence[Path] = ()) -> list[str]:
         argv = [*self.pip, "install", "--target", str(target), "--no-compile"]
@@ -148,8 +157,10 @@ def install_dependencies(
     *,
     run: Runner = _run,
     build_sdist: SdistBuild | None = None,
+    prefix: str = "/var/task",
 ) -> None:
-    """pip-install `spec` into `target` and make the result deterministic (see module doc).
+    """pip-install `spec` into `target` and make the result deterministic (see module doc);
+    then compile its bytecode for `prefix` when `spec.bytecode_tag()` says so.
 
     With `build_sdist`, each requirement pip finds no wheel of is built into a wheel by it
     and the install runs again with that wheel's folder as `--find-links`.
@@ -183,6 +194,8 @@ def install_dependencies(
         built[requirement] = build_sdist(requirement)
         _empty(target)
     clean_install(target)
+    if spec.bytecode_tag():
+        compile_tree(target, prefix)
 
 
 def _empty(folder: Path) -> None:
@@ -262,8 +275,8 @@ def dependency_layer(
         with tempfile.TemporaryDirectory(prefix="lambdabox-pip-") as temp:
             target = Path(temp) / "target"
             target.mkdir()
-            install_dependencies(spec, target, run=run, build_sdist=build_sdist)
-            entries = entries_from_tree(target, IgnoreRules(("__pycache__/", "*.pyc")))
+            install_dependencies(spec, target, run=run, build_sdist=build_sdist, prefix=prefix)
+            entries = entries_from_tree(target, IgnoreRules(()))  # pip's own pycs are gone
             if opaque:
                 entries.append(Entry.file(".wh..wh..opq", b""))
             placed = normalize(entries, prefix)

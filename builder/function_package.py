@@ -67,6 +67,7 @@ def write_lambda_zip(
     pip_args: Iterable[str] = (),
     run: Runner = _run_pip,
     build_sdist: SdistBuild | None = None,
+    bytecode: bool = True,
 ) -> None:
     """The code folder `source` plus its dependencies (pip, as for images) as a .zip at `out`.
 
@@ -79,7 +80,9 @@ def write_lambda_zip(
         if requirements is not None:
             target = Path(temp) / "target"
             target.mkdir()
-            spec = DependencySpec(requirements, python_version, platform, pip_args=tuple(pip_args))
+            spec = DependencySpec(
+                requirements, python_version, platform, pip_args=tuple(pip_args), bytecode=bytecode
+            )
             install_dependencies(spec, target, run=run, build_sdist=build_sdist)
-            entries += entries_from_tree(target, IgnoreRules(("__pycache__/", "*.pyc")))
+            entries += entries_from_tree(target, IgnoreRules(()))  # pycs: ours
         write_zip(entries, out)

@@ -61,6 +61,7 @@ def run_package(args: argparse.Namespace) -> int:
             platform=getattr(args, "platform", "manylinux2014_x86_64"),
             pip_args=args.pip_arg,
             build_sdist=sdists,
+            bytecode=args.bytecode,
         )
     except BuilderError as exc:
         return fail(say, exc)

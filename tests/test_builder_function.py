@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import json
 import os
@@ -19,10 +20,12 @@ from typing import Any
 import pytest
 
 from builder import BuilderError, Cache, Image, read_layout, validate_layout, write_layout
+from builder.dep_bytecode import bytecode_tag
 from builder.export import DockerSDKExporter
 from builder.function import ANNOTATION_BASE_LAYERS, Step, build_function, rebase
 from builder.function_deps import SdistOnlyError
 from builder.function_package import write_lambda_zip
+from builder.layer import Layer
 from builder.manifest import ANNOTATION_BASE_DIGEST, ANNOTATION_BASE_NAME
 from builder.testing import random_image
 from lambdabox.cli import main as lambdabox_main
@@ -54,6 +57,17 @@ def write_app(folder: Path, body: str = "return {'ok': True}") -> Path:
     return folder
 
 
+def read_member(layer: Layer, name: str) -> bytes:
+    """The content of the file `name` in `layer`."""
+    with layer.open_uncompressed() as raw, tarfile.open(fileobj=raw, mode="r|") as tar:
+        for info in tar:
+            if info.name == name:
+                member = tar.extractfile(info)
+                assert member is not None
+                return member.read()
+    raise AssertionError(f"{name} is not in the layer")
+
+
 def layer_names(image: Image, index: int) -> list[str]:
     with (
         image.layers[index].open_uncompressed() as raw,
@@ -70,6 +84,19 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     argv += ["--platform", "manylinux2014_x86_64", "--python-version", "3.11"]
     argv += ["--implementation", "cp", "--only-binary=:all:", "--disable-pip-version-check"]
     done = subprocess.run([*argv, *WHEELS], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.fail(f"cannot download wheels from PyPI: {done.stderr[-2000:]}")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def wheelhouse39(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """six for CPython 3.9 (a pure wheel: the same file serves every version)."""
+    folder = tmp_path_factory.mktemp("wheels39")
+    argv = [sys.executable, "-m", "pip", "download", "--dest", str(folder), "--quiet"]
+    argv += ["--platform", "manylinux2014_x86_64", "--python-version", "3.9", "--no-deps"]
+    argv += ["--implementation", "cp", "--only-binary=:all:", "--disable-pip-version-check"]
+    done = subprocess.run([*argv, "six==1.17.0"], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         pytest.fail(f"cannot download wheels from PyPI: {done.stderr[-2000:]}")
     return folder
@@ -195,18 +222,44 @@ def test_requirements_make_a_deterministic_dependency_layer(
     assert "var/task/six.py" in names
     assert any(n.startswith("var/task/charset_normalizer/md.cpython-311-x86_64") for n in names)
     assert "var/task/idna/core.py" in names
-    assert not [n for n in names if n.endswith(".pyc") or "__pycache__" in n]
+    pycs = [n for n in names if n.endswith(".pyc")]
+    if bytecode_tag("3.11"):  # this Python compiles for 3.11: checked-hash pycs, reproducibly
+        assert "var/task/__pycache__/six.cpython-311.pyc" in pycs
+        assert all(n.endswith(".cpython-311.pyc") and "/__pycache__/" in n for n in pycs)
+        six_pyc = read_member(image.layers[1], "var/task/__pycache__/six.cpython-311.pyc")
+        assert six_pyc[:4] == importlib.util.MAGIC_NUMBER
+        assert six_pyc[4:8] == bytes([3, 0, 0, 0])  # hash-based, checked against the source
+        assert b"/var/task/six.py" in six_pyc  # tracebacks name the path in the image
+    else:
+        assert pycs == []
     assert not [n for n in names if n.endswith("direct_url.json") or n.startswith("var/task/bin")]
-    record = ""
-    with image.layers[1].open_uncompressed() as raw, tarfile.open(fileobj=raw, mode="r|") as tar:
-        for info in tar:
-            if info.name == "var/task/charset_normalizer-3.4.1.dist-info/RECORD":
-                member = tar.extractfile(info)
-                assert member is not None
-                record = member.read().decode()
+    record = read_member(
+        image.layers[1], "var/task/charset_normalizer-3.4.1.dist-info/RECORD"
+    ).decode()
     assert "charset_normalizer/md.py" in record
     assert "bin/normalizer" not in record
     assert "direct_url.json" not in record
+
+
+@pytest.mark.parametrize(("python_version", "bytecode"), [("3.9", True), ("3.11", False)])
+def test_no_bytecode_for_another_python_or_when_turned_off(
+    tmp_path: Path, wheelhouse39: Path, wheelhouse: Path, python_version: str, bytecode: bool
+) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("six==1.17.0\n")
+    image = build_function(
+        write_app(tmp_path / "src"),
+        base=random_image(1),
+        handler="app.handler",
+        requirements=requirements,
+        python_version=python_version,
+        bytecode=bytecode,
+        cache=Cache(tmp_path / "cache"),
+        pip_args=offline(wheelhouse39 if python_version == "3.9" else wheelhouse),
+    )
+    names = layer_names(image, 1)
+    assert "var/task/six.py" in names
+    assert [n for n in names if n.endswith(".pyc") or "__pycache__" in n] == []
 
 
 def test_a_code_only_change_rebuilds_only_the_code_layer(
@@ -433,10 +486,17 @@ def test_the_built_image_runs_under_the_emulator(
     src = tmp_path / "src"
     src.mkdir()
     (src / "app.py").write_text(
-        "import charset_normalizer, six\n"
+        "import _imp, importlib.util, charset_normalizer, six\n"
+        "def valid_pyc(module):\n"  # what the import system checks for a checked-hash pyc
+        "    pyc = open(module.__cached__, 'rb').read()\n"
+        "    source = open(module.__file__, 'rb').read()\n"
+        "    key = importlib.util._RAW_MAGIC_NUMBER\n"
+        "    return pyc[:4] == importlib.util.MAGIC_NUMBER and pyc[8:16] == "
+        "_imp.source_hash(key, source)\n"
         "def handler(event, context):\n"
         "    found = charset_normalizer.from_bytes('héllo wörld'.encode('latin-1')).best()\n"
-        "    return {'six': six.__version__, 'encoding': found.encoding, 'event': event}\n"
+        "    return {'six': six.__version__, 'encoding': found.encoding, 'event': event,\n"
+        "            'bytecode': valid_pyc(six) and valid_pyc(charset_normalizer)}\n"
     )
     image = build_function(
         src,
@@ -456,6 +516,7 @@ def test_the_built_image_runs_under_the_emulator(
         assert body["six"] == "1.17.0"
         assert body["event"] == {"hello": "world"}
         assert body["encoding"]
+        assert body["bytecode"] is bool(bytecode_tag("3.11"))  # the image's Python takes them
 
 
 def test_dependencies_for_arm64(tmp_path: Path) -> None:
