@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .base_arch import ensure_emulation, host_arch
+from .bytecode import COMPILE_ENV, compile_argv
 from .cache import Cache
 from .entries import Entry
 from .errors import BuilderError
@@ -34,12 +35,6 @@ from .errors import BuilderError
 __all__ = ["bytecode_entries"]
 
 ROOT = "var/runtime"
-_COMPILE = (
-    "import compileall, py_compile, sys; "
-    "ok = compileall.compile_dir(sys.argv[1], quiet=1, workers=1, "
-    "invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH); "
-    "sys.exit(0 if ok else 1)"
-)
 
 
 BYTECODE_VERSION = 3
@@ -101,10 +96,9 @@ def _compile(sources: Sequence[Entry], rootfs_tar: Path, out: Path, root: Path) 
         with entry.source.open() as data:
             path.write_bytes(data.read())
     chroot = shutil.which("chroot") or "/usr/sbin/chroot"
-    # Not -I/-E: they would ignore PYTHONHASHSEED, and set constants would then be marshalled
-    # in a random order by Pythons before 3.11 (the environment is given in full here).
-    argv = [chroot, str(root), "/usr/bin/python3", "-S", "-c", _COMPILE, "/" + ROOT]
-    env = {"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0", "LANG": "C.UTF-8"}
+    where = "/" + ROOT
+    argv = [chroot, str(root), *compile_argv("/usr/bin/python3", where, where, "UNCHECKED_HASH")]
+    env = {"PATH": "/usr/bin:/bin", **COMPILE_ENV}
     done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
         raise BuilderError(

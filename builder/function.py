@@ -157,7 +157,7 @@ def build_function(
     to the base's environment. `progress` is called once per layer built or found in `cache`.
     `run` runs pip (an injectable port: `run(argv) -> CompletedProcess`). `build_sdists`
     builds the wheels of source-only requirements inside `base` (`sdist_build`; needs Docker),
-    reporting through `say`. `bytecode` ships the dependencies' .pyc files (`dep_bytecode`).
+    reporting through `say`. `bytecode` ships the dependencies' .pyc files (`bytecode`).
     """
     if not only_binary:
         raise BuilderError(

@@ -8,7 +8,7 @@ unchanged requirements file costs one cache lookup and pip is not run at all.
 
 What makes pip's output deterministic (the tar itself is made so by the core):
   - `--no-compile`, and any `__pycache__/`/`*.pyc` removed: pip compiles nothing (the
-    bytecode, when made, comes from `dep_bytecode`, reproducibly);
+    bytecode, when made, comes from `bytecode`, reproducibly);
   - `bin/` removed: console scripts embed the host interpreter's path in their shebang, and
     a function never runs them;
   - `*.dist-info/direct_url.json` removed (it names the download URL or local path);
@@ -37,9 +37,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .build_layer import FORMAT_VERSION
+from .bytecode import bytecode_tag, compile_tree
 from .cache import Cache
 from .config import History
-from .dep_bytecode import bytecode_tag, compile_tree
 from .entries import Entry, normalize
 from .errors import BuilderError
 from .layer import BlobLayer
@@ -105,7 +105,7 @@ class DependencySpec:
     sdist_key: str = ""
     """With --build-sdists: what built wheels depend on (the base image), else empty."""
     bytecode: bool = True
-    """Compile `.pyc` files when this interpreter has the target's format (`dep_bytecode`)."""
+    """Compile `.pyc` files when this interpreter has the target's format (`bytecode`)."""
 
     def pip_version(self) -> str:
         if self.pip == DEFAULT_PIP:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_base_images import cache_for_bases, cannot_build_bases
+from test_base_images import cache_for_bases, cannot_build_bases, docker_client_or_skip
 
 from builder import Cache, read_layout, validate_layout, write_docker_archive
 from builder.base import build_base, build_image, ensure_base, mmdebstrap_args
@@ -230,12 +230,7 @@ def _docker(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str
 @pytest.fixture(scope="session")
 def arm_python_tag(arm_python: Path) -> Iterator[str]:
     """The arm64 python3.11 base loaded into Docker under a test tag."""
-    docker = pytest.importorskip("docker")
-    try:
-        client = docker.from_env()
-        client.ping()
-    except docker.errors.DockerException as exc:
-        pytest.skip(f"no Docker daemon: {exc}")
+    client = docker_client_or_skip()
     image = read_layout(arm_python, "python3.11")
     tag = f"lambdabox-arm64-test/python3.11:{os.getpid()}"
     try:

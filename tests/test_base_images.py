@@ -231,7 +231,8 @@ def test_ensure_base_returns_a_cached_layout(built: dict[str, Image], base_cache
 # --- Docker ------------------------------------------------------------------------------
 
 
-def _docker_client() -> Any:
+def docker_client_or_skip() -> Any:
+    """A Docker SDK client, or a skip naming why there is none."""
     docker = pytest.importorskip("docker")
     try:
         client = docker.from_env()
@@ -244,7 +245,7 @@ def _docker_client() -> Any:
 @pytest.fixture(scope="session")
 def loaded(built: dict[str, Image]) -> Iterator[dict[str, str]]:
     """name -> a tag in the local Docker daemon (BuildKit's FROM needs a tag, not an ID)."""
-    client = _docker_client()
+    client = docker_client_or_skip()
     ids, tags = {}, {}
     try:
         for name, image in built.items():

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from builder import BuilderError, Cache, Image, read_layout, validate_layout, write_layout
-from builder.dep_bytecode import bytecode_tag
+from builder.bytecode import bytecode_tag
 from builder.export import DockerSDKExporter
 from builder.function import ANNOTATION_BASE_LAYERS, Step, build_function, rebase
 from builder.function_deps import SdistOnlyError

@@ -1,4 +1,5 @@
-"""Bytecode for the dependency layer: compiled once at build time, not at every cold start.
+"""Reproducible bytecode: the dependency layer's, compiled once at build time, not at every
+cold start (and the compile command the base images' bytecode uses too).
 
 Functions run on a read-only /var/task, where Python cannot cache what it compiles, so
 without `.pyc` files every cold start compiles every dependency it imports again
@@ -18,14 +19,23 @@ from pathlib import Path
 
 from .errors import BuilderError
 
-__all__ = ["bytecode_tag", "compile_tree"]
+__all__ = ["bytecode_tag", "compile_argv", "compile_tree"]
 
-_COMPILE = (
-    "import compileall, py_compile, sys; "
-    "ok = compileall.compile_dir(sys.argv[1], ddir=sys.argv[2], quiet=1, workers=1, "
-    "invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH); "
-    "sys.exit(0 if ok else 1)"
-)
+COMPILE_ENV = {"PYTHONHASHSEED": "0", "LANG": "C.UTF-8"}
+"""The whole environment of a compile: a fixed hash seed, so set constants marshal in a
+fixed order on every Python version (hence no -I/-E, which would ignore it)."""
+
+
+def compile_argv(python: str, folder: str, ddir: str, mode: str) -> list[str]:
+    """`python` compiling every `.py` under `folder` into `mode` pycs (CHECKED_HASH or
+    UNCHECKED_HASH), with paths recorded under `ddir` (where the files are at run time)."""
+    script = (
+        "import compileall, py_compile, sys; "
+        "ok = compileall.compile_dir(sys.argv[1], ddir=sys.argv[2], quiet=1, workers=1, "
+        f"invalidation_mode=py_compile.PycInvalidationMode.{mode}); "
+        "sys.exit(0 if ok else 1)"
+    )
+    return [python, "-S", "-c", script, folder, ddir]
 
 
 def bytecode_tag(python_version: str) -> str:
@@ -39,10 +49,8 @@ def bytecode_tag(python_version: str) -> str:
 
 def compile_tree(folder: Path, prefix: str) -> None:
     """Compile every `.py` under `folder`, recording paths under `prefix` (e.g. /var/task)."""
-    # Not -I/-E: PYTHONHASHSEED must apply; the environment is given in full instead.
-    argv = [sys.executable, "-S", "-c", _COMPILE, str(folder), prefix]
-    env = {"PYTHONHASHSEED": "0", "LANG": "C.UTF-8"}
-    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    argv = compile_argv(sys.executable, str(folder), prefix, "CHECKED_HASH")
+    done = subprocess.run(argv, capture_output=True, text=True, env=COMPILE_ENV, check=False)
     if done.returncode != 0:
         raise BuilderError(
             f"compiling the dependencies' bytecode failed (a file does not compile for "
