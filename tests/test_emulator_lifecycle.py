@@ -74,3 +74,69 @@ def test_sigterm_stops_everything_and_exits_zero() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
+
+
+def _emulate_once(*options: str) -> tuple[int, str, str]:
+    """`lambdabox emulate OPTIONS`: one invoke, then SIGTERM; exit status, stdout, stderr."""
+    port = free_port()
+    proc = subprocess.Popen(
+        emulate_command(port, python_runtime("app.handler"), *options),
+        cwd=SCENARIOS / "emulator",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
+        for _ in range(200):
+            try:
+                assert requests.post(url, json={}, timeout=5).status_code == 200
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=15)
+        return proc.returncode, out, err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def test_log_level_debug_describes_every_request() -> None:
+    code, out, err = _emulate_once("--log-level", "DEBUG")
+    assert code == 0
+    assert "START RequestId:" in out  # the function's log is not the emulator's
+    assert "Invoke API on http://127.0.0.1:" in err
+    lines = err.splitlines()
+    assert any(
+        "debug: invoke-api POST /2015-03-31/functions/function/invocations -> 200" in line
+        for line in lines
+    )
+    assert any(
+        "debug: runtime-api-0 GET /2018-06-01/runtime/invocation/next" in line for line in lines
+    )
+    assert any(
+        "/2018-06-01/runtime/invocation/" in line and "/response -> 202" in line for line in lines
+    )
+
+
+def test_log_level_error_keeps_only_failures_and_the_function_log() -> None:
+    code, out, err = _emulate_once("--log-level", "error")
+    assert code == 0
+    assert "START RequestId:" in out
+    assert "REPORT RequestId:" in out
+    assert "Invoke API on" not in err
+    assert "debug:" not in err
+
+
+def test_an_unknown_log_level_is_a_usage_error() -> None:
+    done = subprocess.run(
+        emulate_command(free_port(), python_runtime("app.handler"), "--log-level", "loud"),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "unknown log level 'loud': use one of trace, debug, info" in done.stderr

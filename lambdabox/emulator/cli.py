@@ -57,7 +57,9 @@ def add_common_arguments(parser: argparse.ArgumentParser, default_listen: str, w
     parser.add_argument(
         "--log-level",
         default=os.environ.get("LOG_LEVEL", "info"),
-        help="emulator log level (accepted for aws-lambda-rie compatibility)",
+        type=_log_level,
+        help="the emulator's own messages on stderr: error, warn, info (default, or $LOG_LEVEL), "
+        "debug (also one line per API request); the function's log is always shown",
     )
     parser.add_argument(
         "--max-concurrency",
@@ -101,6 +103,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs=argparse.REMAINDER,
         help="the runtime (default: the bootstrap in /var/task, /opt, /var/runtime)",
     )
+
+
+def _log_level(name: str) -> str:
+    from lambdabox.emulator.loglevel import parse_level
+
+    try:
+        parse_level(name)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return name.strip().lower()
 
 
 def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> EmulatorConfig:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from lambdabox.emulator.driver import Driver, RuntimeHandle
 from lambdabox.emulator.httpserver import HTTPServer
 from lambdabox.emulator.invocation import Invocation, Outcome
+from lambdabox.emulator.loglevel import Handler, logged_handler
 from lambdabox.emulator.process import describe_exit
 from lambdabox.emulator.reports import Reporter
 from lambdabox.emulator.runtime_api import RuntimeAPI, abandon
@@ -41,6 +42,8 @@ class Launch:
     driver: Driver
     env: Mapping[str, str]
     extensions_dir: str | None = None
+    request_log: Callable[[str], None] | None = None
+    """With --log-level debug: where each Runtime API request is described."""
 
 
 class EnvironmentLifecycle:
@@ -65,7 +68,11 @@ class EnvironmentLifecycle:
         self._init_timeout_s = init_timeout_s
         self._log = log
         self._api = RuntimeAPI(self)
-        self._server = HTTPServer(self._api.handle, host, port, name=f"runtime-api-{index}")
+        name = f"runtime-api-{index}"
+        handle: Handler = self._api.handle
+        if launch.request_log is not None:
+            handle = logged_handler(handle, name, launch.request_log)
+        self._server = HTTPServer(handle, host, port, name=name)
         self._process: RuntimeHandle | None = None
         self._ready = asyncio.Event()
         self._init: asyncio.Future[Outcome | None] | None = None

@@ -14,6 +14,7 @@ from lambdabox.emulator.driver import ProcessDriver
 from lambdabox.emulator.environment import Launch
 from lambdabox.emulator.httpserver import HTTPServer
 from lambdabox.emulator.invoke_api import InvokeAPI
+from lambdabox.emulator.loglevel import DEBUG, INFO, WARN, Handler, logged_handler, parse_level
 from lambdabox.emulator.pool import Pool
 
 
@@ -38,13 +39,23 @@ def runtime_environment(config: EmulatorConfig, base: dict[str, str]) -> dict[st
 class Emulator:
     """Start, serve, stop. `log` receives function output and START/END/REPORT lines."""
 
-    def __init__(self, config: EmulatorConfig, log: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        config: EmulatorConfig,
+        log: Callable[[str], None] | None = None,
+        notes: Callable[[str], None] | None = None,
+    ) -> None:
+        """`log` gets the function's log (stdout by default); `notes` the emulator's own
+        messages at or above `config.log_level` (stderr by default)."""
         self.config = config
         self._log = log or _print
+        self.level = parse_level(config.log_level)
+        self._notes = notes or _note
+        debug = self._notes if self.level <= DEBUG else None
         driver = config.driver or ProcessDriver(config.command, config.cwd)
         base = {} if config.driver is not None else dict(os.environ)
         extensions = config.extensions_dir if config.driver is None else None
-        launch = Launch(driver, runtime_environment(config, base), extensions)
+        launch = Launch(driver, runtime_environment(config, base), extensions, debug)
         self.pool = Pool(
             launch,
             host=config.runtime_api_host,
@@ -56,9 +67,10 @@ class Emulator:
         )
         self.invoke_api = InvokeAPI(self.pool, config.function)
         self._prewarm: asyncio.Future[None] | None = None
-        self._server = HTTPServer(
-            self.invoke_api.handle, config.invoke_host, config.invoke_port, name="invoke-api"
-        )
+        handle: Handler = self.invoke_api.handle
+        if debug is not None:
+            handle = logged_handler(handle, "invoke-api", debug)
+        self._server = HTTPServer(handle, config.invoke_host, config.invoke_port, name="invoke-api")
 
     @property
     def invoke_address(self) -> tuple[str, int]:
@@ -82,7 +94,15 @@ class Emulator:
         await self.invoke_api.close()
         await self.pool.close()
 
+    def note(self, level: int, line: str) -> None:
+        """An own message, shown when `level` is at or above --log-level."""
+        if level >= self.level:
+            self._notes(line)
+
     async def serve_until_signal(self, announce: Callable[[str], None]) -> None:
+        """Serve until SIGINT/SIGTERM; `announce` gets the info lines (where, ready)."""
+        if self.level > INFO:
+            announce = _quiet
         await self.start()
         host, port = self.invoke_address
         announce(
@@ -99,7 +119,9 @@ class Emulator:
                 if env.state.value == "ready":
                     announce(f"lambdabox emulate: runtime ready (init {took:.0f} ms)")
                 else:
-                    announce("lambdabox emulate: init failed; the first invoke gets the error")
+                    self.note(
+                        WARN, "lambdabox emulate: init failed; the first invoke gets the error"
+                    )
 
             self._prewarm.add_done_callback(ready)
         stop = asyncio.Event()
@@ -118,3 +140,12 @@ class Emulator:
 def _print(line: str) -> None:
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
+
+
+def _note(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def _quiet(_line: str) -> None:
+    pass

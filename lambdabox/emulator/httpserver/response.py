@@ -26,12 +26,14 @@ if TYPE_CHECKING:
 class Responder:
     """Sends the one response to a request: :meth:`send`, or :meth:`start` then a body stream."""
 
-    __slots__ = ("_close", "_conn", "_head_only", "_req", "_state")
+    __slots__ = ("_close", "_conn", "_head_only", "_req", "_state", "status")
 
     def __init__(self, conn: Connection, req: Request) -> None:
         self._conn = conn
         self._req = req
         self._state = NOT_STARTED
+        self.status: int | None = None
+        """The status sent, once a response has started."""
         self._close = False
         self._head_only = req.method == "HEAD"
 
@@ -83,6 +85,7 @@ class Responder:
             framing = f"Content-Length: {size}\r\n"
         head = f"{status_line}{lines}{framing}{self._connection_field(close)}\r\n".encode("latin-1")
         self._state = COMPLETE
+        self.status = status
         self._close = close
         conn = self._conn
         if conn._state < LINGER:
@@ -114,6 +117,7 @@ class Responder:
         framing = "" if raw else "Transfer-Encoding: chunked\r\n"
         head = f"{status_line}{lines}{framing}{self._connection_field(close)}\r\n"
         self._state = STREAMING
+        self.status = status
         self._close = close
         if conn._state < LINGER:
             conn._transport.write(head.encode("latin-1"))
