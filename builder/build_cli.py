@@ -150,8 +150,24 @@ def _watch(args: argparse.Namespace, say: Callable[[str], None]) -> int:
             resolved.append(resolve_base(args.base, runtime, cache, say, platform=args.platform))
         return resolved[0]
 
-    watch(inputs, lambda: _build(args, say, base), say=say)
+    try:
+        output = output_folder(args, split_tag(args.tag, args.source)[0])
+    except BuilderError as exc:
+        return fail(say, exc)
+    watch(inputs, lambda: _build(args, say, base), say=say, skip=[output])
     return 0
+
+
+def output_folder(args: argparse.Namespace, name: str) -> Path:
+    """--output, or .lambdabox/out/NAME; never the code folder itself or one holding it."""
+    output: Path = args.output or Path(".lambdabox") / "out" / name
+    source, out = args.source.resolve(), output.resolve()
+    if source.is_dir() and (out == source or out in source.parents):
+        raise BuilderError(
+            f"--output {output} is the code folder or holds it: the layout would be read back "
+            "as code; write it elsewhere (e.g. the default .lambdabox/out/NAME)"
+        )
+    return output
 
 
 def _build(
@@ -170,6 +186,7 @@ def _build(
         say("usage: --handler is required (e.g. --handler app.handler), or pass --dockerfile")
         return 2
     cache = Cache(args.cache) if args.cache else Cache.default()
+    output = output_folder(args, name)
     if resolve is not None:
         base, base_name = resolve(args.runtime, cache)
     else:
@@ -201,8 +218,8 @@ def _build(
             pip_args=args.pip_arg,
             mtime=source_date_epoch(os.environ),
             say=say,
+            skip=[output],
         )
-    output: Path = args.output or Path(".lambdabox") / "out" / name
     write_layout(output, image, tag=tag)
     say(f"wrote {output} ({name}:{tag}) {image.digest}")
     summary: dict[str, Any] = {

@@ -97,7 +97,13 @@ class _WatchedCache(Cache):
 
 
 def _tree_or_zip_layer(
-    source: Path, prefix: str, cache: Cache, mtime: int, what: str, opaque: bool = False
+    source: Path,
+    prefix: str,
+    cache: Cache,
+    mtime: int,
+    what: str,
+    opaque: bool = False,
+    skip: Sequence[Path] = (),
 ) -> tuple[BlobLayer, bool]:
     watched = _WatchedCache(cache)
     created_by = f"lambdabox: {what} {source.name} at {prefix}"
@@ -114,7 +120,7 @@ def _tree_or_zip_layer(
         )
 
     if source.is_dir():
-        made = layer(entries_from_tree(source))
+        made = layer(entries_from_tree(source, skip=skip))
     elif source.is_file() and source.suffix.lower() == ".zip":
         with ZipPackage(source) as package:
             made = layer(list(package.entries))
@@ -124,9 +130,15 @@ def _tree_or_zip_layer(
 
 
 def _partial_layer(
-    source: Path, prefix: str, cache: Cache, mtime: int, what: str, opaque: bool = False
+    source: Path,
+    prefix: str,
+    cache: Cache,
+    mtime: int,
+    what: str,
+    opaque: bool = False,
+    skip: Sequence[Path] = (),
 ) -> Callable[[], tuple[BlobLayer, bool]]:
-    return lambda: _tree_or_zip_layer(source, prefix, cache, mtime, what, opaque)
+    return lambda: _tree_or_zip_layer(source, prefix, cache, mtime, what, opaque, skip)
 
 
 def build_function(
@@ -150,6 +162,7 @@ def build_function(
     mtime: int = DEFAULT_EPOCH,
     run: Runner = _run_pip,
     say: Callable[[str], None] | None = None,
+    skip: Sequence[Path] = (),
 ) -> Image:
     """The function image: `base` + dependencies + each of `layers` (at /opt) + `source`.
 
@@ -158,6 +171,7 @@ def build_function(
     `run` runs pip (an injectable port: `run(argv) -> CompletedProcess`). `build_sdists`
     builds the wheels of source-only requirements inside `base` (`sdist_build`; needs Docker),
     reporting through `say`. `bytecode` ships the dependencies' .pyc files (`bytecode`).
+    `skip`: paths never read from the code or layer folders (the build's own output).
     """
     if not only_binary:
         raise BuilderError(
@@ -198,8 +212,11 @@ def build_function(
             ),
         )
     for path in layers:
-        timed(f"layer {path.name}", _partial_layer(path, OPT, cache, mtime, "Lambda layer"))
-    code = _partial_layer(source, TASK_ROOT, cache, mtime, "function code", requirements is None)
+        layer = _partial_layer(path, OPT, cache, mtime, "Lambda layer", skip=skip)
+        timed(f"layer {path.name}", layer)
+    code = _partial_layer(
+        source, TASK_ROOT, cache, mtime, "function code", requirements is None, skip
+    )
     timed("code", code)
     return _assemble(base, added, handler, env or {}, labels or {}, base_name, mtime)
 

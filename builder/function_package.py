@@ -75,7 +75,7 @@ def write_lambda_zip(
     """
     if not source.is_dir():
         raise BuilderError(f"{source} is not a folder; pass the folder that holds the code")
-    entries = entries_from_tree(source)
+    entries = entries_from_tree(source, skip=[out])  # a zip written there is not read back
     with tempfile.TemporaryDirectory(prefix="lambdabox-pip-") as temp:
         if requirements is not None:
             target = Path(temp) / "target"

@@ -40,19 +40,26 @@ class _Rule:
 class IgnoreRules:
     """Gitignore-style patterns; `ignores(path, is_dir)` applies them, last match wins."""
 
-    def __init__(self, patterns: Iterable[str] = DEFAULT_IGNORES) -> None:
+    def __init__(
+        self, patterns: Iterable[str] = DEFAULT_IGNORES, exact: Iterable[str] = ()
+    ) -> None:
         self.patterns = tuple(patterns)
+        self.exact = frozenset(exact)
+        """Tree-relative paths skipped whatever the patterns say (the build's own output)."""
         self._rules = [rule for rule in map(_compile, self.patterns) if rule is not None]
 
     @classmethod
-    def for_tree(cls, root: Path) -> IgnoreRules:
-        """The default patterns, then those in `root/.lambdaboxignore` if it exists."""
+    def for_tree(cls, root: Path, skip: Iterable[Path] = ()) -> IgnoreRules:
+        """The default patterns, then those in `root/.lambdaboxignore` if it exists; and each
+        of `skip` that lies inside `root` (an output written there is never read back)."""
         file = root / IGNORE_FILE
         lines = file.read_text(encoding="utf-8").splitlines() if file.is_file() else []
-        return cls((*DEFAULT_IGNORES, *lines))
+        return cls((*DEFAULT_IGNORES, *lines), _inside(root, skip))
 
     def ignores(self, path: str, is_dir: bool) -> bool:
         """Whether the tree-relative POSIX `path` is excluded."""
+        if path in self.exact:
+            return True
         ignored = False
         for rule in self._rules:
             if (is_dir or not rule.folders_only) and rule.regex.fullmatch(path):
@@ -101,15 +108,29 @@ def _glob(pattern: str) -> str:
     return "".join(out)
 
 
-def entries_from_tree(root: Path, ignore: IgnoreRules | None = None) -> list[Entry]:
-    """Every file, folder and symlink under `root` that `ignore` keeps, in sorted order.
+def _inside(root: Path, paths: Iterable[Path]) -> list[str]:
+    """The tree-relative POSIX paths of those of `paths` strictly inside `root`."""
+    top = os.path.realpath(root)
+    found = []
+    for path in paths:
+        real = os.path.realpath(path)
+        if real.startswith(top + os.sep):
+            found.append(Path(os.path.relpath(real, top)).as_posix())
+    return found
+
+
+def entries_from_tree(
+    root: Path, ignore: IgnoreRules | None = None, skip: Iterable[Path] = ()
+) -> list[Entry]:
+    """Every file, folder and symlink under `root` that `ignore` keeps, in sorted order;
+    `skip` (with the default rules) names paths never to read, e.g. the build's output.
 
     Symlinks are kept as symlinks (never followed); `normalize()` later rejects those that
     point outside the tree. Sockets, FIFOs and devices raise UnsafePathError.
     """
     if not root.is_dir():
         raise BuilderError(f"{root} is not a folder; pass the folder that holds the code")
-    rules = ignore if ignore is not None else IgnoreRules.for_tree(root)
+    rules = ignore if ignore is not None else IgnoreRules.for_tree(root, skip)
     entries: list[Entry] = []
     _walk(root, "", rules, entries)
     return entries

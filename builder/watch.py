@@ -29,18 +29,22 @@ __all__ = ["Fingerprint", "Watcher", "fingerprint", "watch"]
 
 Fingerprint = tuple[tuple[str, ...], ...]
 _EVENT = struct.Struct("iIII")
+_IN_MODIFY, _IN_CLOSE_WRITE, _IN_MOVED_FROM, _IN_DELETE = 0x2, 0x8, 0x40, 0x200
 _MASK = 0x2 | 0x4 | 0x8 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800  # modify..move_self
 _ONLYDIR = 0x01000000
+_ISDIR = 0x40000000
 _SETTLE_S = 0.002
 """After the first event, wait until none came for this long (editors write in steps)."""
+_WRITE_WAIT_S = 1.0
+"""How long to wait at most for files being written to be closed."""
 
 
-def fingerprint(inputs: Sequence[Path]) -> Fingerprint:
-    """What the build would read from `inputs` (folders walked, files stat'ed)."""
+def fingerprint(inputs: Sequence[Path], skip: Sequence[Path] = ()) -> Fingerprint:
+    """What the build would read from `inputs` (folders walked, files stat'ed), `skip` not."""
     rows: list[tuple[str, ...]] = []
     for root in inputs:
         if root.is_dir():
-            for entry in entries_from_tree(root):
+            for entry in entries_from_tree(root, skip=skip):
                 stat = os.lstat(entry.origin) if entry.origin else None
                 times = f"{stat.st_mtime_ns} {stat.st_size}" if stat else ""
                 rows.append((str(root), entry.path, entry.kind, entry.target or "", times))
@@ -54,7 +58,7 @@ def fingerprint(inputs: Sequence[Path]) -> Fingerprint:
     return tuple(rows)
 
 
-def _folders(inputs: Sequence[Path]) -> list[Path]:
+def _folders(inputs: Sequence[Path], skip: Sequence[Path] = ()) -> list[Path]:
     """Every folder to watch: the input folders and their subfolders, files' parents."""
     found: list[Path] = []
     for root in inputs:
@@ -62,8 +66,25 @@ def _folders(inputs: Sequence[Path]) -> list[Path]:
             found.append(root.parent if root.parent.is_dir() else Path("."))
             continue
         found.append(root)
-        found += [root / e.path for e in entries_from_tree(root) if e.kind == "dir"]
+        found += [root / e.path for e in entries_from_tree(root, skip=skip) if e.kind == "dir"]
     return sorted(set(found))
+
+
+def _track_writes(data: bytes, writing: set[tuple[int, bytes]]) -> None:
+    """Update `writing` (watch, name) from a buffer of inotify events: a file modified is
+    being written until it is closed, deleted or moved away. (Creation alone does not count:
+    symlinks and fifos are never closed after writing.)"""
+    offset = 0
+    while offset + _EVENT.size <= len(data):
+        wd, mask, _cookie, size = _EVENT.unpack_from(data, offset)
+        name = data[offset + _EVENT.size : offset + _EVENT.size + size].rstrip(b"\0")
+        offset += _EVENT.size + size
+        if mask & _ISDIR:
+            continue
+        if mask & _IN_MODIFY:
+            writing.add((wd, name))
+        if mask & (_IN_CLOSE_WRITE | _IN_DELETE | _IN_MOVED_FROM):
+            writing.discard((wd, name))
 
 
 class _Inotify:
@@ -83,13 +104,22 @@ class _Inotify:
             self._add(self.fd, os.fsencode(folder), _MASK | _ONLYDIR)
 
     def wait(self, timeout: float | None) -> bool:
+        """Block until an event, then until none came for `_SETTLE_S` and every file seen
+        being written was closed again (at most `_WRITE_WAIT_S` more): a build must not
+        read a file between its truncation and its new content."""
         ready, _, _ = select.select([self.fd], [], [], timeout)
         if not ready:
             return False
-        while select.select([self.fd], [], [], _SETTLE_S)[0]:
+        writing: set[tuple[int, bytes]] = set()
+        deadline = time.monotonic() + _WRITE_WAIT_S
+        while True:
+            quiet = _SETTLE_S if not writing else max(0.0, min(0.05, deadline - time.monotonic()))
+            if not select.select([self.fd], [], [], quiet)[0]:
+                if not writing or time.monotonic() >= deadline:
+                    return True
+                continue
             with contextlib.suppress(BlockingIOError):
-                os.read(self.fd, 64 * _EVENT.size + 65536)
-        return True
+                _track_writes(os.read(self.fd, 64 * _EVENT.size + 65536), writing)
 
     def close(self) -> None:
         os.close(self.fd)
@@ -100,30 +130,40 @@ class Watcher:
     costs milliseconds in the kernel), or polling every `interval` s without inotify."""
 
     def __init__(
-        self, inputs: Sequence[Path], *, interval: float = 0.25, use_inotify: bool = True
+        self,
+        inputs: Sequence[Path],
+        *,
+        interval: float = 0.25,
+        use_inotify: bool = True,
+        skip: Sequence[Path] = (),
     ) -> None:
         self.inputs = list(inputs)
+        self.skip = list(skip)
         self.interval = interval
         self.notify: _Inotify | None = None
         if use_inotify and os.uname().sysname == "Linux":
             with contextlib.suppress(OSError, AttributeError):
-                self.notify = _Inotify(_folders(self.inputs))
+                self.notify = _Inotify(_folders(self.inputs, self.skip))
 
     def wait_for_change(self, last: Fingerprint) -> Fingerprint:
         """Block until the fingerprint of the inputs differs from `last`; return the new one."""
         while True:  # armed first, then compared: a change made meanwhile is not missed
             try:
-                now = fingerprint(self.inputs)
+                now = fingerprint(self.inputs, self.skip)
             except (BuilderError, OSError):  # mid-save: a file vanished; look again
                 now = last
             if now != last:
-                return now
+                # A write that began just before the fingerprint shows as an event now:
+                # then wait for it to end and look again, so no half-written file is built.
+                if self.notify is None or not self.notify.wait(_SETTLE_S):
+                    return now
+                continue
             if self.notify is None:
                 time.sleep(self.interval)
                 continue
             self.notify.wait(None)
             with contextlib.suppress(BuilderError, OSError):
-                self.notify.add(_folders(self.inputs))  # folders created since
+                self.notify.add(_folders(self.inputs, self.skip))  # folders created since
 
     def close(self) -> None:
         if self.notify is not None:
@@ -137,14 +177,14 @@ def watch(
     *,
     say: Callable[[str], None],
     interval: float = 0.25,
+    skip: Sequence[Path] = (),
 ) -> None:
-    """`build()` now and after every change of `inputs`, until Ctrl-C.
-
-    A failing build (BuilderError) is reported and the watch goes on.
+    """`build()` now and after every change of `inputs` (not of `skip`: the build's own
+    output), until Ctrl-C. A failing build (BuilderError) is reported and the watch goes on.
     """
-    watcher = Watcher(inputs, interval=interval)
+    watcher = Watcher(inputs, interval=interval, skip=skip)
     try:
-        last = fingerprint(inputs)
+        last = fingerprint(inputs, skip)
         _build_once(build, say)
         say("watching for changes (Ctrl-C to stop)")
         while True:

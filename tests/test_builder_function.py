@@ -435,6 +435,34 @@ def test_cli_build_package_and_rebase(
     assert lambdabox_main(["build", "myfn"]) == 2  # no --handler (nor --dockerfile)
 
 
+def test_outputs_inside_the_code_folder_are_never_read_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_app(tmp_path / "myfn")
+    write_layout(tmp_path / "base", random_image(1, seed=5), tag="base")
+    argv = ["build", "myfn", "--handler", "app.handler", "--base", "base", "--cache", "cache"]
+    argv += ["--output", "myfn/out", "--json"]
+    digests = []
+    for _ in range(2):  # the second build sees the first one's layout in myfn/out
+        assert lambdabox_main(argv) == 0
+        summary = json.loads(capsys.readouterr().out)
+        digests.append(summary["digest"])
+    assert digests[0] == digests[1]
+    assert summary["layers"][0]["cached"] is True
+    assert not [n for n in layer_names(read_layout(tmp_path / "myfn" / "out"), 0) if "out" in n]
+
+    for _ in range(2):  # the same for a package written into the folder it zips
+        assert lambdabox_main(["package", "myfn", "-o", "myfn/app.zip"]) == 0
+    with zipfile.ZipFile(tmp_path / "myfn" / "app.zip") as archive:
+        assert "app.py" in archive.namelist()
+        assert "app.zip" not in archive.namelist()
+
+    for bad in ("myfn", "."):  # the layout would be the code, or hold it
+        assert lambdabox_main([*argv[:-3], "--output", bad]) == 1
+        assert "is the code folder or holds it" in capsys.readouterr().err
+
+
 # -- run the built image ------------------------------------------------------------------
 
 

@@ -89,6 +89,35 @@ def test_every_change_builds_again_and_ctrl_c_stops(watching: tuple[WatchProcess
     assert "stopped watching" in watch.stderr()
 
 
+def test_an_output_inside_the_code_folder_does_not_trigger_builds(tmp_path: Path) -> None:
+    """The layout written into src/out is neither read nor watched: no build loop."""
+    write_layout(tmp_path / "base", random_image(1), tag="base")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "app.py").write_text("X = 0\n")
+    argv = [sys.executable, "-m", "lambdabox", "build", str(src), "--handler", "app.handler"]
+    argv += ["--base", str(tmp_path / "base"), "--cache", str(tmp_path / "cache")]
+    argv += ["--output", str(src / "out"), "--watch", "--json"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watch = WatchProcess(proc)
+    try:
+        first = watch.next_build()
+        for n in (1, 2):  # a build triggered by its own output would repeat a digest here
+            (src / "app.py").write_text(f"X = {n}\n")
+            summary = watch.next_build()
+            assert summary["digest"] != first["digest"]
+            first = summary
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
 def test_a_failing_build_is_reported_and_the_watch_goes_on(
     watching: tuple[WatchProcess, Path],
 ) -> None:
