@@ -153,9 +153,9 @@ class Watcher:
             except (BuilderError, OSError):  # mid-save: a file vanished; look again
                 now = last
             if now != last:
-                # A write that began just before the fingerprint shows as an event now:
+                # A write that began before the fingerprint ended is already queued as an event:
                 # then wait for it to end and look again, so no half-written file is built.
-                if self.notify is None or not self.notify.wait(_SETTLE_S):
+                if self.notify is None or not self.notify.wait(0):
                     return now
                 continue
             if self.notify is None:
