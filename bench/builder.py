@@ -81,12 +81,14 @@ def code_only_rebuild(rounds: int = 5, base_tag: str | None = None) -> dict[str,
         ours += ["--base", str(root / "base"), "--requirements", str(src / "requirements.txt")]
         ours += ["--cache", str(root / "cache"), "--output", str(root / "out"), "-t", "fn:1"]
         cold = _timed(ours)
+        os.sync()  # each side starts without the other's (or the cold build's) dirty pages
         mine = []
         for n in range(1, rounds + 1):
             _edit(src / "app.py", n)
             mine.append(_timed(ours))
         summary = json.loads(_run([*ours, "--json"]).stdout)
         assert [layer["cached"] for layer in summary["layers"]] == [True, True]
+        os.sync()
         watched = _watch_rebuilds([*ours, "--watch", "--json"], src / "app.py", rounds * 4)
 
         wheels = src / "wheels"
@@ -106,6 +108,7 @@ def code_only_rebuild(rounds: int = 5, base_tag: str | None = None) -> dict[str,
         image_ids: set[str] = set()
         try:
             image_ids.add(_run(docker, env=env).stdout.strip())  # warms the build cache
+            os.sync()
             for n in range(1, rounds + 1):
                 _edit(src / "app.py", 100 + n)
                 started = time.perf_counter()

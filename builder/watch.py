@@ -33,7 +33,7 @@ _IN_MODIFY, _IN_CLOSE_WRITE, _IN_MOVED_FROM, _IN_DELETE = 0x2, 0x8, 0x40, 0x200
 _MASK = 0x2 | 0x4 | 0x8 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800  # modify..move_self
 _ONLYDIR = 0x01000000
 _ISDIR = 0x40000000
-_SETTLE_S = 0.002
+_SETTLE_S = 0.001
 """After the first event, wait until none came for this long (editors write in steps)."""
 _WRITE_WAIT_S = 1.0
 """How long to wait at most for files being written to be closed."""
