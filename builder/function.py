@@ -10,8 +10,8 @@ host for the Lambda platform, cached by the requirements file), each Lambda laye
 other layer is a cache hit. Nothing runs in a container.
 
 The image records its base: `org.opencontainers.image.base.name`/`.digest`, and
-`lambdabox.base.layers` (how many layers at the bottom are the base's), which `rebase()` uses
-to swap in another base by editing the manifest only.
+`lambdabox.base.layers` (how many layers at the bottom are the base's), which `rebase.rebase()`
+uses to swap in another base by editing the manifest only.
 """
 
 from __future__ import annotations
@@ -31,16 +31,13 @@ from .function_deps import DependencySpec, Runner, dependency_layer
 from .function_deps import _run as _run_pip
 from .image import Image
 from .layer import BlobLayer, Layer
-from .manifest import ANNOTATION_BASE_DIGEST, ANNOTATION_BASE_NAME
+from .rebase import ANNOTATION_BASE_LAYERS
 from .reproducible import DEFAULT_EPOCH, rfc3339
 from .tarball import LayerBlob
 from .tree import entries_from_tree
 from .zip_package import ZipPackage
 
-__all__ = ["ANNOTATION_BASE_LAYERS", "Step", "base_layer_count", "build_function", "rebase"]
-
-ANNOTATION_BASE_LAYERS = "lambdabox.base.layers"
-"""Manifest annotation: the number of layers at the bottom that come from the base image."""
+__all__ = ["Step", "build_function"]
 
 TASK_ROOT = "/var/task"
 OPT = "/opt"
@@ -240,35 +237,3 @@ def _assemble(
     bottom = Image(base.layers, config)  # the base's own manifest annotations are not kept
     image = bottom.with_layers(*added).with_base(base_name or "unknown", base.digest)
     return image.with_annotations({ANNOTATION_BASE_LAYERS: str(len(base.layers))})
-
-
-def base_layer_count(image: Image) -> int:
-    """How many of `image`'s bottom layers are its base's (from `lambdabox.base.layers`)."""
-    raw = image.manifest.annotations.get(ANNOTATION_BASE_LAYERS)
-    if raw is None or not raw.isdigit() or int(raw) > len(image.layers):
-        raise BuilderError(
-            f"the image has no valid {ANNOTATION_BASE_LAYERS} annotation ({raw!r}), so its "
-            "base layers are unknown: rebuild it with `lambdabox build` to rebase it later"
-        )
-    return int(raw)
-
-
-def rebase(image: Image, new_base: Image, *, base_name: str = "") -> Image:
-    """`image` on `new_base`: its base layers replaced, its own layers and config kept.
-
-    A manifest edit: no layer is rebuilt. The config keeps `image`'s settings (env, CMD, ...),
-    which include the old base's; diff_ids and history come from the new base.
-    """
-    count = base_layer_count(image)
-    own = image.layers[count:]
-    config = replace(
-        image.config, diff_ids=new_base.config.diff_ids, history=new_base.config.history
-    )
-    rebased = Image(new_base.layers, config).with_layers(*own)
-    rebased = rebased.with_base(base_name or "unknown", new_base.digest)
-    kept = {
-        key: value
-        for key, value in image.manifest.annotations.items()
-        if key not in (ANNOTATION_BASE_NAME, ANNOTATION_BASE_DIGEST, ANNOTATION_BASE_LAYERS)
-    }
-    return rebased.with_annotations({**kept, ANNOTATION_BASE_LAYERS: str(len(new_base.layers))})

@@ -16,8 +16,8 @@ from .cache import Cache
 from .cli_base_resolution import resolve_base
 from .cli_common import fail, say_for
 from .errors import BuilderError
-from .function import rebase
 from .oci_layout import read_layout, write_layout
+from .rebase import rebase
 from .validate import validate_layout
 
 __all__ = ["add_rebase_arguments", "run_rebase"]

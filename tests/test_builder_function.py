@@ -22,11 +22,12 @@ import pytest
 from builder import BuilderError, Cache, Image, read_layout, validate_layout, write_layout
 from builder.bytecode import bytecode_tag
 from builder.export import DockerSDKExporter
-from builder.function import ANNOTATION_BASE_LAYERS, Step, build_function, rebase
+from builder.function import Step, build_function
 from builder.function_deps import SdistOnlyError
 from builder.function_package import write_lambda_zip
 from builder.layer import Layer
 from builder.manifest import ANNOTATION_BASE_DIGEST, ANNOTATION_BASE_NAME
+from builder.rebase import ANNOTATION_BASE_LAYERS, rebase
 from builder.testing import random_image
 from lambdabox.cli import main as lambdabox_main
 
