@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -126,18 +127,6 @@ def _tree_or_zip_layer(
     return made, not watched.stored
 
 
-def _partial_layer(
-    source: Path,
-    prefix: str,
-    cache: Cache,
-    mtime: int,
-    what: str,
-    opaque: bool = False,
-    skip: Sequence[Path] = (),
-) -> Callable[[], tuple[BlobLayer, bool]]:
-    return lambda: _tree_or_zip_layer(source, prefix, cache, mtime, what, opaque, skip)
-
-
 def build_function(
     source: Path,
     *,
@@ -209,12 +198,11 @@ def build_function(
             ),
         )
     for path in layers:
-        layer = _partial_layer(path, OPT, cache, mtime, "Lambda layer", skip=skip)
+        layer = partial(_tree_or_zip_layer, path, OPT, cache, mtime, "Lambda layer", skip=skip)
         timed(f"layer {path.name}", layer)
-    code = _partial_layer(
-        source, TASK_ROOT, cache, mtime, "function code", requirements is None, skip
-    )
-    timed("code", code)
+    opaque = requirements is None  # the lowest of our /var/task layers hides the base's
+    code = partial(_tree_or_zip_layer, source, TASK_ROOT, cache, mtime, "function code", opaque)
+    timed("code", partial(code, skip=skip))  # the layer's own output is never read back
     return _assemble(base, added, handler, env or {}, labels or {}, base_name, mtime)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -44,8 +45,9 @@ class WatchProcess:
         return self.proc.stderr.read()
 
 
-@pytest.fixture
-def watching(tmp_path: Path) -> Iterator[tuple[WatchProcess, Path]]:
+@contextlib.contextmanager
+def watching_build(tmp_path: Path, output: Path) -> Iterator[tuple[WatchProcess, Path]]:
+    """`lambdabox build tmp_path/src --watch --json --output OUTPUT` on a random base."""
     write_layout(tmp_path / "base", random_image(1), tag="base")
     src = tmp_path / "src"
     src.mkdir()
@@ -53,7 +55,7 @@ def watching(tmp_path: Path) -> Iterator[tuple[WatchProcess, Path]]:
     (src / ".lambdaboxignore").write_text("*.log\n")
     argv = [sys.executable, "-m", "lambdabox", "build", str(src), "--handler", "app.handler"]
     argv += ["--base", str(tmp_path / "base"), "--cache", str(tmp_path / "cache")]
-    argv += ["--output", str(src / ".lambdabox" / "out"), "--watch", "--json"]
+    argv += ["--output", str(output), "--watch", "--json"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         yield WatchProcess(proc), src
@@ -64,6 +66,12 @@ def watching(tmp_path: Path) -> Iterator[tuple[WatchProcess, Path]]:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+@pytest.fixture
+def watching(tmp_path: Path) -> Iterator[tuple[WatchProcess, Path]]:
+    with watching_build(tmp_path, tmp_path / "src" / ".lambdabox" / "out") as started:
+        yield started
 
 
 def test_every_change_builds_again_and_ctrl_c_stops(watching: tuple[WatchProcess, Path]) -> None:
@@ -91,31 +99,15 @@ def test_every_change_builds_again_and_ctrl_c_stops(watching: tuple[WatchProcess
 
 def test_an_output_inside_the_code_folder_does_not_trigger_builds(tmp_path: Path) -> None:
     """The layout written into src/out is neither read nor watched: no build loop."""
-    write_layout(tmp_path / "base", random_image(1), tag="base")
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "app.py").write_text("X = 0\n")
-    argv = [sys.executable, "-m", "lambdabox", "build", str(src), "--handler", "app.handler"]
-    argv += ["--base", str(tmp_path / "base"), "--cache", str(tmp_path / "cache")]
-    argv += ["--output", str(src / "out"), "--watch", "--json"]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    watch = WatchProcess(proc)
-    try:
+    with watching_build(tmp_path, tmp_path / "src" / "out") as (watch, src):
         first = watch.next_build()
         for n in (1, 2):  # a build triggered by its own output would repeat a digest here
             (src / "app.py").write_text(f"X = {n}\n")
             summary = watch.next_build()
             assert summary["digest"] != first["digest"]
             first = summary
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(10) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(10)
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+        watch.proc.send_signal(signal.SIGINT)
+        assert watch.proc.wait(10) == 0
 
 
 def test_a_failing_build_is_reported_and_the_watch_goes_on(
