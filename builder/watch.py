@@ -58,15 +58,12 @@ def fingerprint(inputs: Sequence[Path], skip: Sequence[Path] = ()) -> Fingerprin
     return tuple(rows)
 
 
-def _folders(inputs: Sequence[Path], skip: Sequence[Path] = ()) -> list[Path]:
-    """Every folder to watch: the input folders and their subfolders, files' parents."""
-    found: list[Path] = []
-    for root in inputs:
-        if not root.is_dir():
-            found.append(root.parent if root.parent.is_dir() else Path("."))
-            continue
-        found.append(root)
-        found += [root / e.path for e in entries_from_tree(root, skip=skip) if e.kind == "dir"]
+def _folders(inputs: Sequence[Path], seen: Fingerprint) -> list[Path]:
+    """Every folder to watch: the input folders, their subfolders in `seen` (a fingerprint
+    of `inputs`), and the parents of input files."""
+    found = [root if root.is_dir() else (root.parent if root.parent.is_dir() else Path("."))
+             for root in inputs]  # fmt: skip
+    found += [Path(row[0]) / row[1] for row in seen if len(row) == 5 and row[2] == "dir"]
     return sorted(set(found))
 
 
@@ -143,7 +140,7 @@ class Watcher:
         self.notify: _Inotify | None = None
         if use_inotify and os.uname().sysname == "Linux":
             with contextlib.suppress(OSError, AttributeError):
-                self.notify = _Inotify(_folders(self.inputs, self.skip))
+                self.notify = _Inotify(_folders(self.inputs, fingerprint(self.inputs, self.skip)))
 
     def wait_for_change(self, last: Fingerprint) -> Fingerprint:
         """Block until the fingerprint of the inputs differs from `last`; return the new one."""
@@ -152,6 +149,8 @@ class Watcher:
                 now = fingerprint(self.inputs, self.skip)
             except (BuilderError, OSError):  # mid-save: a file vanished; look again
                 now = last
+            if self.notify is not None:
+                self.notify.add(_folders(self.inputs, now))  # folders created since, too
             if now != last:
                 # A write that began before the fingerprint ended is already queued as an event:
                 # then wait for it to end and look again, so no half-written file is built.
@@ -162,8 +161,6 @@ class Watcher:
                 time.sleep(self.interval)
                 continue
             self.notify.wait(None)
-            with contextlib.suppress(BuilderError, OSError):
-                self.notify.add(_folders(self.inputs, self.skip))  # folders created since
 
     def close(self) -> None:
         if self.notify is not None:

@@ -109,8 +109,7 @@ class Runtime:
             os.environ["_X_AMZN_TRACE_ID"] = inv.trace_id
         else:
             os.environ.pop("_X_AMZN_TRACE_ID", None)
-        if len(inv.body) >= _memory.LARGE and not _memory.tuned:
-            _memory.tune()
+        _memory.note(len(inv.body))
         try:
             context = LambdaContext(inv, self.config.settings, self.sink.log)
             result = self.handler(_decode(inv), context)  # type: ignore[misc]
@@ -120,8 +119,7 @@ class Runtime:
                 self._stream(inv, result)
                 return
             body, content_type = _encode(result)
-            if len(body) >= _memory.LARGE and not _memory.tuned:
-                _memory.tune()
+            _memory.note(len(body))
         except Exception as exc:
             self._fail(inv, _faults.from_exception(exc, inv.request_id))
             return

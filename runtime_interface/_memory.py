@@ -30,6 +30,12 @@ tuned = False
 """Whether `tune()` ran (it runs at most once)."""
 
 
+def note(size: int) -> None:
+    """A payload of `size` bytes went through: tune the allocator at the first large one."""
+    if size >= LARGE and not tuned:
+        tune()
+
+
 def tune() -> bool:
     """Keep large buffers mapped (glibc only); True when the settings were applied."""
     global tuned

@@ -13,7 +13,9 @@ from lambdabox.emulator.config import (
     EmulatorConfig,
     function_from_environ,
     resolve_command,
+    runtime_concurrency,
     split_address,
+    timeout_and_memory,
 )
 
 DESCRIPTION = """\
@@ -127,28 +129,18 @@ def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> Emulat
     api_host, api_port = split_address(args.runtime_api_address, "--runtime-api-address")
     if args.max_concurrency < 1:
         raise ConfigError("--max-concurrency must be at least 1")
-    runtime_concurrency = 1
-    raw = env.get("AWS_LAMBDA_MAX_CONCURRENCY", "")
-    if raw:
-        if not raw.isdigit() or int(raw) < 1:
-            raise ConfigError(f"AWS_LAMBDA_MAX_CONCURRENCY must be a positive integer, not {raw!r}")
-        runtime_concurrency = int(raw)
-    overrides: dict[str, str] = {}
-    for name in ("AWS_LAMBDA_FUNCTION_TIMEOUT", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"):
-        if name in env:
-            overrides[name] = env[name]
     return EmulatorConfig(
         command=argv,
         cwd=cwd,
         handler=handler,
         function=function_from_environ(env),
-        runtime_env=overrides,
+        runtime_env=timeout_and_memory(env),
         invoke_host=invoke_host,
         invoke_port=invoke_port,
         runtime_api_host=api_host,
         runtime_api_port=api_port,
         max_concurrency=args.max_concurrency,
-        runtime_concurrency=runtime_concurrency,
+        runtime_concurrency=runtime_concurrency(env.get("AWS_LAMBDA_MAX_CONCURRENCY", "")),
         eager_init=args.init == "eager",
         log_level=args.log_level,
         extensions_dir=args.extensions_dir,

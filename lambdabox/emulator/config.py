@@ -87,6 +87,21 @@ def function_from_environ(environ: Mapping[str, str]) -> FunctionConfig:
     )
 
 
+def runtime_concurrency(raw: str) -> int:
+    """Invocations one runtime takes at once: `AWS_LAMBDA_MAX_CONCURRENCY` ("" means 1)."""
+    if not raw:
+        return 1
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"AWS_LAMBDA_MAX_CONCURRENCY must be a positive integer, not {raw!r}")
+    return int(raw)
+
+
+def timeout_and_memory(env: Mapping[str, str]) -> dict[str, str]:
+    """The timeout and memory settings of `env` that the runtime must see too."""
+    names = ("AWS_LAMBDA_FUNCTION_TIMEOUT", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+    return {name: env[name] for name in names if name in env}
+
+
 def resolve_command(args: Sequence[str]) -> tuple[tuple[str, ...], str | None, str | None]:
     """(command, cwd, handler) as aws-lambda-rie picks them.
 

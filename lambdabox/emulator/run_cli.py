@@ -15,7 +15,9 @@ from lambdabox.emulator.config import (
     ConfigError,
     EmulatorConfig,
     function_from_environ,
+    runtime_concurrency,
     split_address,
+    timeout_and_memory,
 )
 from lambdabox.emulator.container import ContainerDriver, default_client, describe_error
 
@@ -101,16 +103,8 @@ def build_config(
     function = function_from_environ(env)
     invoke_host, invoke_port = split_address(args.listen, "--runtime-interface-emulator-address")
     api_host, api_port = split_address(args.runtime_api_address, "--runtime-api-address")
-    runtime_env: dict[str, str] = dict(extra)
-    for name in ("AWS_LAMBDA_FUNCTION_TIMEOUT", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"):
-        if name in env:
-            runtime_env[name] = env[name]
-    runtime_concurrency = 1
-    raw = runtime_env.get("AWS_LAMBDA_MAX_CONCURRENCY", "")
-    if raw:
-        if not raw.isdigit() or int(raw) < 1:
-            raise ConfigError(f"AWS_LAMBDA_MAX_CONCURRENCY must be a positive integer, not {raw!r}")
-        runtime_concurrency = int(raw)
+    runtime_env = {**extra, **timeout_and_memory(env)}
+    concurrency = runtime_concurrency(runtime_env.get("AWS_LAMBDA_MAX_CONCURRENCY", ""))
     driver = ContainerDriver(
         args.image,
         client_factory=client_factory,
@@ -129,7 +123,7 @@ def build_config(
         runtime_api_host=api_host,
         runtime_api_port=api_port,
         max_concurrency=args.max_concurrency,
-        runtime_concurrency=runtime_concurrency,
+        runtime_concurrency=concurrency,
         eager_init=args.init == "eager",
         log_level=args.log_level,
         driver=driver,
