@@ -21,6 +21,18 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class EventInvokeConfig:
+    """How Event (asynchronous) invocations of a function are handled: the service's
+    `EventInvokeConfig` and `DeadLetterConfig`. Destinations are ARNs (a function, a queue)."""
+
+    maximum_retry_attempts: int = 2  # 0-2
+    maximum_event_age_s: int = 21600  # 60-21600
+    on_success: str | None = None
+    on_failure: str | None = None
+    dead_letter: str | None = None  # DeadLetterConfig.TargetArn
+
+
+@dataclass(frozen=True)
 class FunctionConfig:
     """What the function looks like to the runtime: name, version, limits, identity."""
 
@@ -32,6 +44,7 @@ class FunctionConfig:
     account_id: str = "012345678912"
     log_group: str = ""
     log_stream: str = "$LATEST"
+    asynchronous: EventInvokeConfig = field(default_factory=EventInvokeConfig)
 
     @property
     def arn(self) -> str:
