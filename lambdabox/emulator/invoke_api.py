@@ -55,6 +55,10 @@ class InvokeAPI:
         if self._workers:
             await asyncio.wait(self._workers, timeout=10)
 
+    async def accept_event(self, inv: Invocation) -> None:
+        """Take an Event invocation: queued now, run by a worker later (answered 202)."""
+        self._events.put_nowait(inv)
+
     async def _event_worker(self) -> None:
         while True:
             inv = await self._events.get()
@@ -135,7 +139,7 @@ class InvokeAPI:
             responder.send(204, common)
             return
         if kind == "Event":
-            self._events.put_nowait(inv)
+            await self.accept_event(inv)
             responder.send(202, common)
             return
         if streaming:

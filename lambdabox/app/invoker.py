@@ -1,0 +1,64 @@
+"""`FunctionInvoker` over emulators running in this process, one per function."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+from lambdabox.emulator.invocation import Invocation
+from lambdabox.emulator.server import Emulator
+from lambdabox.triggers.ports import Answer, UnknownFunction
+
+
+class EmulatorInvoker:
+    """Invoke functions by logical id, name or ARN; each runs in its own `Emulator`.
+
+    `functions` maps each function's logical id (its `Resource.path`) to its emulator; the
+    emulators must be started on the running event loop.
+    """
+
+    def __init__(self, functions: Mapping[str, Emulator]) -> None:
+        self._functions = dict(functions)
+        self._aliases: dict[str, str] = {}
+        for logical_id, emulator in self._functions.items():
+            fn = emulator.config.function
+            self._aliases[fn.name] = logical_id
+            self._aliases[fn.arn] = logical_id
+
+    def emulator(self, function: str) -> Emulator:
+        """The emulator of `function` (logical id, FunctionName, ARN, or ARN:qualifier)."""
+        key = function if function in self._functions else self._aliases.get(function)
+        if key is None and function.startswith("arn:"):
+            key = self._aliases.get(function.rsplit(":", 1)[0])
+        if key is None:
+            known = ", ".join(sorted(self._functions)) or "none"
+            raise UnknownFunction(f"no function {function!r} in this application (known: {known})")
+        return self._functions[key]
+
+    def function_arn(self, function: str) -> str:
+        return self.emulator(function).config.function.arn
+
+    async def invoke(
+        self,
+        function: str,
+        payload: bytes,
+        *,
+        content_type: str = "application/json",
+        stream: asyncio.Queue[bytes | None] | None = None,
+        wait: bool = False,
+    ) -> Answer:
+        emulator = self.emulator(function)
+        fn = emulator.config.function
+        inv = Invocation(
+            payload=payload, arn=fn.arn, timeout_s=fn.timeout_s, content_type=content_type
+        )
+        inv.stream = stream
+        outcome = await emulator.pool.invoke(inv, wait=wait)
+        return Answer(inv.request_id, outcome)
+
+    async def invoke_event(self, function: str, payload: bytes) -> str:
+        emulator = self.emulator(function)
+        fn = emulator.config.function
+        inv = Invocation(payload=payload, arn=fn.arn, timeout_s=fn.timeout_s)
+        await emulator.invoke_api.accept_event(inv)
+        return inv.request_id
