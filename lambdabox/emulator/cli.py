@@ -88,6 +88,20 @@ def add_common_arguments(parser: argparse.ArgumentParser, default_listen: str, w
         metavar="MB",
         help="function memory (default: AWS_LAMBDA_FUNCTION_MEMORY_SIZE, else 3008)",
     )
+    parser.add_argument(
+        "--retry-delay-scale",
+        type=_scale,
+        default=1.0,
+        metavar="X",
+        help="Event invocations: multiply the service's retry delays (1 and 2 minutes) and "
+        "the maximum event age by X (default 1; tests use e.g. 0.01)",
+    )
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="journal accepted Event invocations in DIR (SQLite) before answering 202; a "
+        "restart on the same DIR resumes them (default: kept in memory only)",
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -105,6 +119,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs=argparse.REMAINDER,
         help="the runtime (default: the bootstrap in /var/task, /opt, /var/runtime)",
     )
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a number above 0, e.g. 0.01, not {text!r}")
+    return value
 
 
 def _log_level(name: str) -> str:
@@ -144,10 +168,13 @@ def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> Emulat
         eager_init=args.init == "eager",
         log_level=args.log_level,
         extensions_dir=args.extensions_dir,
+        retry_delay_scale=args.retry_delay_scale,
+        state_dir=args.state_dir,
     )
 
 
 def run(args: argparse.Namespace) -> int:
+    from lambdabox.emulator.asyncinvoke import JournalError
     from lambdabox.emulator.server import Emulator
 
     try:
@@ -155,7 +182,11 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"lambdabox emulate: {exc}\n")
         return 2
-    emulator = Emulator(config)
+    try:
+        emulator = Emulator(config)
+    except JournalError as exc:
+        sys.stderr.write(f"lambdabox emulate: {exc}\n")
+        return 1
 
     def announce(line: str) -> None:
         sys.stderr.write(line + "\n")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from lambdabox.emulator.asyncinvoke.ports import DestinationSink
     from lambdabox.emulator.driver import Driver
 
 DEFAULT_TIMEOUT_S = 300
@@ -75,6 +76,11 @@ class EmulatorConfig:
     log_level: str = "info"
     driver: Driver | None = None  # None: run `command` as a local process
     extensions_dir: str | None = "/opt/extensions"
+    # Asynchronous invocations: retry delays and event age are multiplied by this; accepted
+    # events are journalled in state_dir (None: in memory); records go to destinations.
+    retry_delay_scale: float = 1.0
+    state_dir: str | None = None
+    destinations: DestinationSink | None = None
 
 
 def _int(environ: Mapping[str, str], name: str, default: int) -> int:

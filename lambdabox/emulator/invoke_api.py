@@ -9,6 +9,7 @@ import json
 from urllib.parse import parse_qs, unquote
 
 from lambdabox.emulator import eventstream, openapi
+from lambdabox.emulator.asyncinvoke import AsyncInvoker, Journal
 from lambdabox.emulator.config import FunctionConfig
 from lambdabox.emulator.httpserver import BodyTooLarge, Request, Responder
 from lambdabox.emulator.invocation import Invocation, Outcome
@@ -37,37 +38,23 @@ def service_error(responder: Responder, status: int, error_type: str, message: s
 class InvokeAPI:
     """POST /2015-03-31/functions/{name}/invocations, plus Event queueing and DryRun."""
 
-    def __init__(self, pool: Pool, function: FunctionConfig) -> None:
+    def __init__(
+        self, pool: Pool, function: FunctionConfig, asynchronous: AsyncInvoker | None = None
+    ) -> None:
         self._pool = pool
         self._function = function
-        self._events: asyncio.Queue[Invocation | None] = asyncio.Queue()
-        self._workers: list[asyncio.Task[None]] = []
+        self._async = asynchronous or AsyncInvoker(pool, function, Journal(None, function.name))
 
     def start_event_workers(self, count: int) -> None:
-        self._workers = [asyncio.ensure_future(self._event_worker()) for _ in range(count)]
+        self._async.start(count)
 
     async def close(self) -> None:
-        # A sentinel per worker as well as cancel(): asyncio.wait_for may swallow a
-        # cancellation that races with the invocation finishing.
-        for worker in self._workers:
-            self._events.put_nowait(None)
-            worker.cancel()
-        if self._workers:
-            await asyncio.wait(self._workers, timeout=10)
+        await self._async.close()
 
     async def accept_event(self, inv: Invocation) -> None:
-        """Take an Event invocation: queued now, run by a worker later (answered 202)."""
-        self._events.put_nowait(inv)
-
-    async def _event_worker(self) -> None:
-        while True:
-            inv = await self._events.get()
-            if inv is None:
-                return
-            try:
-                await self._pool.invoke(inv, wait=True)
-            finally:
-                self._events.task_done()
+        """Take an Event invocation: journalled now, run with the service's asynchronous
+        semantics (retries, event age, destinations) by `lambdabox.emulator.asyncinvoke`."""
+        await self._async.accept(inv)
 
     async def handle(self, request: Request, responder: Responder) -> None:
         path = request.path

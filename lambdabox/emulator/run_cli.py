@@ -127,6 +127,8 @@ def build_config(
         eager_init=args.init == "eager",
         log_level=args.log_level,
         driver=driver,
+        retry_delay_scale=args.retry_delay_scale,
+        state_dir=args.state_dir,
     )
 
 
@@ -163,6 +165,7 @@ def check_image(image: str) -> tuple[Any, str | None]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lambdabox.emulator.asyncinvoke import JournalError
     from lambdabox.emulator.server import Emulator
 
     clients: list[Any] = []  # the client that found the image, reused by the driver
@@ -178,7 +181,11 @@ def run(args: argparse.Namespace) -> int:
         driver.cleanup()  # nothing was started: this only marks the driver closed
         return _fail(problem)
     clients.append(client)
-    emulator = Emulator(config)
+    try:
+        emulator = Emulator(config)
+    except JournalError as exc:
+        driver.cleanup()
+        return _fail(str(exc))
 
     def announce(line: str) -> None:
         sys.stderr.write(

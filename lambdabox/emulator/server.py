@@ -8,7 +8,9 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
+from lambdabox.emulator.asyncinvoke import AsyncInvoker, Journal
 from lambdabox.emulator.config import EmulatorConfig
 from lambdabox.emulator.driver import ProcessDriver
 from lambdabox.emulator.environment import Launch
@@ -65,7 +67,18 @@ class Emulator:
             init_timeout_s=config.init_timeout_s,
             log=self._log,
         )
-        self.invoke_api = InvokeAPI(self.pool, config.function)
+        journal = Journal(
+            Path(config.state_dir) if config.state_dir else None, config.function.name
+        )
+        asynchronous = AsyncInvoker(
+            self.pool,
+            config.function,
+            journal,
+            destinations=config.destinations,
+            retry_delay_scale=config.retry_delay_scale,
+            warn=lambda line: self.note(WARN, line),
+        )
+        self.invoke_api = InvokeAPI(self.pool, config.function, asynchronous)
         self._prewarm: asyncio.Future[None] | None = None
         handle: Handler = self.invoke_api.handle
         if debug is not None:
