@@ -90,7 +90,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, default_listen: str, w
     )
     parser.add_argument(
         "--retry-delay-scale",
-        type=_scale,
+        type=_positive,
         default=1.0,
         metavar="X",
         help="Event invocations: multiply the service's retry delays (1 and 2 minutes) and "
@@ -101,6 +101,14 @@ def add_common_arguments(parser: argparse.ArgumentParser, default_listen: str, w
         metavar="DIR",
         help="journal accepted Event invocations in DIR (SQLite) before answering 202; a "
         "restart on the same DIR resumes them (default: kept in memory only)",
+    )
+    parser.add_argument(
+        "--drain-timeout",
+        type=_positive,
+        default=10.0,
+        metavar="S",
+        help="on SIGTERM, run queued Event invocations for at most S seconds (default 10); "
+        "the rest stay journalled in --state-dir for the next start",
     )
 
 
@@ -121,7 +129,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _scale(text: str) -> float:
+def _positive(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -170,6 +178,7 @@ def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> Emulat
         extensions_dir=args.extensions_dir,
         retry_delay_scale=args.retry_delay_scale,
         state_dir=args.state_dir,
+        drain_timeout_s=args.drain_timeout,
     )
 
 

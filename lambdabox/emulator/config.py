@@ -80,6 +80,7 @@ class EmulatorConfig:
     # events are journalled in state_dir (None: in memory); records go to destinations.
     retry_delay_scale: float = 1.0
     state_dir: str | None = None
+    drain_timeout_s: float = 10.0  # on stop, queued Event invocations run this long at most
     destinations: DestinationSink | None = None
 
 

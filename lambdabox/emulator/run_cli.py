@@ -129,6 +129,7 @@ def build_config(
         driver=driver,
         retry_delay_scale=args.retry_delay_scale,
         state_dir=args.state_dir,
+        drain_timeout_s=args.drain_timeout,
     )
 
 

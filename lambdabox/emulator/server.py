@@ -76,6 +76,7 @@ class Emulator:
             journal,
             destinations=config.destinations,
             retry_delay_scale=config.retry_delay_scale,
+            drain_s=config.drain_timeout_s,
             warn=lambda line: self.note(WARN, line),
         )
         self.invoke_api = InvokeAPI(self.pool, config.function, asynchronous)
