@@ -89,6 +89,12 @@ COMMANDS = (
     ),
     Command("init", "create a function project from a blueprint", "lambdabox.blueprints.cli"),
     Command(
+        "schedule",
+        "print the next fire times of a cron()/rate()/at() schedule expression",
+        "lambdabox.triggers.schedule.cli",
+        epilog="",
+    ),
+    Command(
         "event", "print a sample event for a trigger (edit it with --set)", "lambdabox.events.cli"
     ),
     Command(
