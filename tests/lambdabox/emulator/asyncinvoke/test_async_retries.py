@@ -323,3 +323,23 @@ def test_throttled_events_wait_for_an_environment(world: AsyncWorld) -> None:
         assert sorted(line["id"] for line in world.lines("slow")[1:]) == sorted(ids)
 
     asyncio.run(world.run(configs, body))
+
+
+def test_a_timeout_is_a_function_error_and_is_retried(world: AsyncWorld) -> None:
+    config = EventInvokeConfig(maximum_retry_attempts=1, on_failure=RECORDER_ARN)
+    configs = {
+        "Sleepy": world.config("Sleepy", "slow", config, scale=SCALE, timeout_s=1),
+        "Recorder": world.config("Recorder", "recorder"),
+    }
+
+    async def body(invoker: EmulatorInvoker) -> None:
+        await invoker.invoke_event("Sleepy", b'{"sleep": 5}')
+        await world.wait_for(lambda: len(_records(world)) == 1, what="the OnFailure record")
+        assert len(world.lines("slow")) == 2  # the attempt and its one retry
+        record = _records(world)[0]
+        assert record["requestContext"]["condition"] == "RetriesExhausted"
+        assert record["requestContext"]["approximateInvokeCount"] == 2
+        assert record["responseContext"]["functionError"] == "Unhandled"
+        assert record["responsePayload"]["errorType"] == "Sandbox.Timedout"
+
+    asyncio.run(world.run(configs, body))
