@@ -7,6 +7,10 @@ approximateInvokeCount}, "requestPayload", "responseContext": {statusCode,
 executedVersion, functionError (failures only)}, "responsePayload"}`. A dead-letter message
 is the event unchanged, with attributes RequestID (String), ErrorCode (Number, a 3-digit
 HTTP code) and ErrorMessage (String, at most 1 KB).
+
+Not documented, and chosen here: an event that never ran (too old before its first
+attempt) has no `responseContext`/`responsePayload`; a payload that is not JSON is
+embedded as a string.
 """
 
 from __future__ import annotations
@@ -77,7 +81,9 @@ def error_message(response: bytes | None) -> str:
     value = _json_or_text(response)
     if isinstance(value, dict) and "errorMessage" in value:
         return str(value["errorMessage"])
-    return "" if value is None else json.dumps(value) if not isinstance(value, str) else value
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def dead_letter_attributes(
