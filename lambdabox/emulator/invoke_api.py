@@ -46,9 +46,11 @@ class InvokeAPI:
         self._async = asynchronous or AsyncInvoker(pool, function, Journal(None, function.name))
 
     def start_event_workers(self, count: int) -> None:
+        """Resume journalled Event invocations and start `count` workers."""
         self._async.start(count)
 
     async def close(self) -> None:
+        """Drain queued Event invocations for a bounded time, then stop."""
         await self._async.close()
 
     async def accept_event(self, inv: Invocation) -> None:

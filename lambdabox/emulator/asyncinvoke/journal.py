@@ -145,6 +145,7 @@ class Journal:
         ]
 
     def close(self) -> None:
+        """Close the database and let another emulator take the folder."""
         with contextlib.suppress(sqlite3.Error):
             self._db.close()
         self._unlock()

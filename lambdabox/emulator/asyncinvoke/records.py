@@ -56,6 +56,7 @@ class InvocationRecord:
     moment: float
 
     def to_bytes(self) -> bytes:
+        """The record as the service sends it (JSON, UTF-8)."""
         record: dict[str, Any] = {
             "version": "1.0",
             "timestamp": timestamp(self.moment),

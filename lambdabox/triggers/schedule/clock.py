@@ -61,13 +61,16 @@ class ManualClock:
         self._lock = threading.Lock()
 
     def now(self) -> float:
+        """The clock's time, seconds since the epoch."""
         return self._now
 
     @property
     def datetime(self) -> datetime:
+        """The clock's time as an aware UTC datetime."""
         return datetime.fromtimestamp(self._now, UTC)
 
     async def sleep_until(self, when: float) -> None:
+        """Return once `advance` has moved the clock to `when` (at once if it is past)."""
         self._loop = asyncio.get_running_loop()
         task = asyncio.current_task()
         if task is not None:
@@ -90,6 +93,7 @@ class ManualClock:
         task.add_done_callback(self._awake.discard)
 
     def fired(self, firing: Firing) -> None:
+        """Note a firing for the next `advance` to return."""
         self._firings.append(firing)
 
     async def advance_async(

@@ -31,6 +31,7 @@ class Field:
     wraps: bool = True
 
     def value(self, text: str) -> int:
+        """One value: a number in range, or a name (JAN, MON, ...)."""
         upper = text.upper()
         if self.names and upper in self.names:
             return self.names.index(upper) + self.low
@@ -105,6 +106,7 @@ class DayOfMonth:
 
     @classmethod
     def parse(cls, text: str) -> DayOfMonth:
+        """Read the day-of-month field (not `?`)."""
         upper = text.upper()
         if upper == "L":
             return cls(last=True)
@@ -124,6 +126,7 @@ class DayOfMonth:
         return cls(days=DAY_OF_MONTH.values(text))
 
     def matching(self, year: int, month: int) -> list[int]:
+        """The days of that month it selects, ascending."""
         length = calendar.monthrange(year, month)[1]
         if self.last:
             return [length]
@@ -156,6 +159,7 @@ class DayOfWeek:
 
     @classmethod
     def parse(cls, text: str) -> DayOfWeek:
+        """Read the day-of-week field (not `?`)."""
         upper = text.upper()
         if "#" in upper:
             if "," in upper or "-" in upper or "/" in upper:
@@ -178,6 +182,7 @@ class DayOfWeek:
         return cls(days=DAY_OF_WEEK.values(text))
 
     def matching(self, year: int, month: int) -> list[int]:
+        """The days of that month it selects, ascending."""
         length = calendar.monthrange(year, month)[1]
         if self.nth is not None:
             weekday, nth = self.nth

@@ -29,10 +29,12 @@ class RateExpression:
 
     @property
     def seconds(self) -> int:
+        """The period in seconds."""
         return self.value * _UNITS[self.unit]
 
     @classmethod
     def parse(cls, text: str, body: str) -> RateExpression:
+        """`body` is what stands between `rate(` and `)`."""
         parts = body.split()
         if len(parts) != 2:
             raise InvalidExpression(text, f"rate() takes a value and a unit: {_RATE_USAGE}")
@@ -56,6 +58,7 @@ class RateExpression:
         return cls(text=text, value=value, unit=singular)
 
     def period(self) -> timedelta:
+        """The period."""
         return timedelta(seconds=self.seconds)
 
 
@@ -68,6 +71,7 @@ class AtExpression:
 
     @classmethod
     def parse(cls, text: str, body: str) -> AtExpression:
+        """`body` is what stands between `at(` and `)`."""
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", body):
             raise InvalidExpression(text, f"the time must be yyyy-mm-ddThh:mm:ss: {_AT_USAGE}")
         try:

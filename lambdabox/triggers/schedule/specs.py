@@ -40,6 +40,7 @@ class ScheduleSpec:
     flexible_minutes: int = 0
 
     def schedule(self, created: datetime) -> Schedule:
+        """Its fire times, for a schedule created (started) at `created`."""
         return Schedule.parse(
             self.expression,
             timezone=self.timezone,

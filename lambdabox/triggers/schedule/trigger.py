@@ -60,6 +60,7 @@ class ScheduleTrigger:
         return created
 
     def describe(self) -> Sequence[TriggerLine]:
+        """One line per schedule: expression, function, next fire time (or disabled)."""
         lines = []
         for spec, schedule, after in zip(self._specs, self._schedules, self._first, strict=True):
             upcoming = schedule.next_after(after) if spec.enabled else None
@@ -89,6 +90,7 @@ class ScheduleTrigger:
         return lines
 
     async def start(self) -> None:
+        """Start one task per enabled schedule."""
         for spec, schedule, after in zip(self._specs, self._schedules, self._first, strict=True):
             if spec.enabled:
                 task = asyncio.ensure_future(self._run(spec, schedule, after))
@@ -97,6 +99,7 @@ class ScheduleTrigger:
                     self._settings.clock.watch(task)
 
     async def close(self) -> None:
+        """Stop every schedule (an Event invocation already accepted still runs)."""
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
