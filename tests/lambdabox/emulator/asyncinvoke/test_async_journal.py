@@ -222,3 +222,25 @@ def test_a_second_emulator_on_the_same_state_dir_is_refused(emulate: Emulate) ->
     assert other.returncode == 1
     assert "in use by another running emulator" in other.stderr
     assert "--state-dir" in other.stderr
+
+
+def test_bad_options_name_the_fix(tmp_path: Path) -> None:
+    def emulate(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "lambdabox", "emulate", *args, "--", "true", "x.handler"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+
+    scale = emulate("--retry-delay-scale", "0")
+    assert scale.returncode == 2
+    assert "--retry-delay-scale: must be a number above 0" in scale.stderr
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    state = emulate("--listen", f"127.0.0.1:{_free_port()}", "--state-dir", str(blocked))
+    assert state.returncode == 1
+    assert "cannot open the asynchronous invocation journal" in state.stderr
+    assert "give --state-dir a folder you can write" in state.stderr
+    assert "Traceback" not in state.stderr
