@@ -1,0 +1,39 @@
+"""The HTTP front: API Gateway HTTP and REST APIs and Lambda function URLs, served locally.
+
+Reads the routes of a resolved template (SAM `HttpApi`/`Api` events, `FunctionUrlConfig`,
+`AWS::Lambda::Url`, API definitions with `x-amazon-apigateway-integration`, raw
+`AWS::ApiGateway*`/`AWS::ApiGatewayV2*` resources) and serves them over HTTP/1.1 with the
+service's wire behaviour: payload formats 1.0 and 2.0, response mapping, CORS, error answers,
+throttling, streamed function URLs. All API routes share `settings.http_port` (paths without
+a stage prefix, as `sam local start-api`); function URLs get the ports after it, one each.
+
+May import: `lambdabox.template`, `lambdabox.triggers.ports`, `lambdabox.emulator` (its HTTP
+server and the pool's `TooManyRequests`) and the standard library.
+"""
+
+from __future__ import annotations
+
+from lambdabox.template.model import Template
+from lambdabox.triggers.http.discover import discover
+from lambdabox.triggers.http.errors import DeclarationError, HttpTriggerError
+from lambdabox.triggers.http.front import ApiFront, UrlFront
+from lambdabox.triggers.ports import AppSettings, FunctionInvoker, Trigger
+
+__all__ = ["ApiFront", "DeclarationError", "HttpTriggerError", "UrlFront", "triggers"]
+
+
+def triggers(template: Template, invoker: FunctionInvoker, settings: AppSettings) -> list[Trigger]:
+    """The HTTP triggers of `template`: one front for all API routes (when there are any)
+    and one per function URL (ports `http_port + 1`, `+ 2`, ... in template order, or
+    ephemeral ones when `http_port` is 0). Raises `DeclarationError` for a declaration that
+    cannot be served (the message names the resource, the property and the fix)."""
+    found = discover(template, invoker)
+    for note in found.notes:
+        settings.notes(f"http: {note}")
+    fronts: list[Trigger] = []
+    if found.routes:
+        fronts.append(ApiFront(found.routes, invoker, settings))
+    for index, url in enumerate(found.urls):
+        port = settings.http_port + 1 + index if settings.http_port else 0
+        fronts.append(UrlFront(url, invoker, settings, port))
+    return fronts
