@@ -84,7 +84,7 @@ class FrontApp:
             handler = f"{MODULE}.{fn.handler}"
             config = EmulatorConfig(
                 command=(sys.executable, "-m", "runtime_interface", handler),
-                function=FunctionConfig(name=logical_id, timeout_s=fn.timeout_s),
+                function=FunctionConfig(name=logical_id.replace(".", "-"), timeout_s=fn.timeout_s),
                 cwd=str(HANDLERS),
                 handler=handler,
                 runtime_env={"RECORD_DIR": str(self.record_dir), "PATH": os.environ["PATH"]},
