@@ -129,10 +129,12 @@ def event_v2(inc: Incoming, api: Api, match: Match | None, account_id: str) -> d
         headers[key] = f"{headers[key]},{value}" if key in headers else value
     route_key = match.route.route_key if match else "$default"
     domain, prefix = _domain(inc)
+    # An HTTP API stage other than $default is part of the path the service reports.
+    raw_path = inc.raw_path if api.stage == "$default" else f"/{api.stage}{inc.raw_path}"
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,
-        "rawPath": inc.raw_path,
+        "rawPath": raw_path,
         "rawQueryString": inc.raw_query,
     }
     if cookies:
@@ -150,7 +152,7 @@ def event_v2(inc: Incoming, api: Api, match: Match | None, account_id: str) -> d
         "domainPrefix": prefix,
         "http": {
             "method": inc.method,
-            "path": inc.raw_path,
+            "path": raw_path,
             "protocol": "HTTP/1.1",
             "sourceIp": inc.source_ip,
             "userAgent": inc.header("user-agent") or "",
@@ -176,7 +178,10 @@ def event_v1(inc: Incoming, api: Api, match: Match, account_id: str) -> dict[str
     """The payload format 1.0 event (REST API; HTTP API routes with PayloadFormatVersion 1.0)."""
     headers: dict[str, str] = {}
     multi_headers: dict[str, list[str]] = {}
-    for name, value in _forwarded(inc, lower=False):
+    rest = api.kind == REST_API
+    for field, value in _forwarded(inc, lower=not rest):
+        # HTTP APIs lower-case header names in both payload formats; REST keeps them as sent.
+        name = field if rest else field.lower()
         headers[name] = value
         multi_headers.setdefault(name, []).append(value)
     query: dict[str, str] | None = None
@@ -186,7 +191,6 @@ def event_v1(inc: Incoming, api: Api, match: Match, account_id: str) -> dict[str
         for key, value in parse_qsl(inc.raw_query, keep_blank_values=True):
             query[key] = value
             multi_query.setdefault(key, []).append(value)
-    rest = api.kind == REST_API
     route = match.route
     resource = route.path
     domain, prefix = _domain(inc)

@@ -20,7 +20,7 @@ from lambdabox.emulator.httpserver.parsing import field_list
 from lambdabox.emulator.pool import TooManyRequests
 from lambdabox.triggers.http import cors, streaming
 from lambdabox.triggers.http.events import Incoming, event_v1, event_v2
-from lambdabox.triggers.http.matching import RouteTable
+from lambdabox.triggers.http.matching import Match, RouteTable
 from lambdabox.triggers.http.model import (
     DEFAULT_ROUTE,
     FUNCTION_URL,
@@ -74,10 +74,10 @@ class _Front:
     async def _handle(self, request: Request, responder: Responder) -> None:
         raise NotImplementedError
 
-    def _incoming(self, request: Request, body: bytes) -> Incoming:
+    def _incoming(self, request: Request, body: bytes, path: str | None = None) -> Incoming:
         return Incoming(
             method=request.method,
-            raw_path=request.path,
+            raw_path=request.path if path is None else path,
             raw_query=request.query,
             fields=tuple(field_list(request.raw_fields)),
             body=body,
@@ -125,6 +125,7 @@ class ApiFront(_Front):
         kinds = {r.api.kind for r in routes}
         self._missing_kind = HTTP_API if HTTP_API in kinds or not kinds else REST_API
         self._cors_apis = [r.api for r in routes if r.api.cors is not None]
+        self._stages = {r.api.stage for r in routes if r.api.stage != "$default"}
 
     def describe(self) -> Sequence[TriggerLine]:
         lines = []
@@ -162,7 +163,10 @@ class ApiFront(_Front):
             if answer is not None:
                 _send(responder, answer)
                 return
-        match = self.table.match(method, request.path)
+        path = request.path
+        match = self.table.match(method, path)
+        if match is None:
+            path, match = self._staged_match(method, path)
         if match is None:
             _send(responder, error_reply(self._missing_kind, NOT_FOUND))
             return
@@ -172,7 +176,7 @@ class ApiFront(_Front):
         if body is None:
             _send(responder, error_reply(api.kind, TOO_LARGE))
             return
-        inc = self._incoming(request, body)
+        inc = self._incoming(request, body, path)
         account = self._settings.account_id
         if route.payload == "1.0":
             event = event_v1(inc, api, match, account)
@@ -198,6 +202,17 @@ class ApiFront(_Front):
         else:
             extra.append(("x-amzn-RequestId", event["requestContext"]["requestId"]))
         _send(responder, reply, extra)
+
+    def _staged_match(self, method: str, path: str) -> tuple[str, Match | None]:
+        """A match for a path that starts with its API's stage (`/Prod/hello`), as the
+        service's own URLs do; the stage is not part of the route's path."""
+        stage, sep, rest = path[1:].partition("/")
+        if not sep or stage not in self._stages:
+            return path, None
+        match = self.table.match(method, "/" + rest)
+        if match is None or match.route.api.stage != stage:
+            return path, None
+        return "/" + rest, match
 
     def _preflight(self, path: str, origin: str | None, wanted: str) -> Reply | None:
         """The API's answer to a preflight, or None when no API with CORS takes it."""

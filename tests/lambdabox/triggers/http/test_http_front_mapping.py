@@ -37,7 +37,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FrontApp]:
         {"StageName": "live", "BinaryMediaTypes": ["image~1png"], "Variables": {"color": "blue"}},
     )
     http_api = Resource(
-        "StagedHttpApi", "AWS::Serverless::HttpApi", {"StageVariables": {"tier": "gold"}}
+        "StagedHttpApi",
+        "AWS::Serverless::HttpApi",
+        {"StageName": "dev", "StageVariables": {"tier": "gold"}},
     )
     echo = function(
         "EchoFunction",
@@ -186,8 +188,8 @@ def test_payload_1_0_on_http_api(app: FrontApp) -> None:
     assert event["resource"] == "/v1/items/{id}"
     assert event["path"] == "/v1/items/9"
     assert event["httpMethod"] == "GET"
-    assert event["headers"]["X-Multi"] == "b"
-    assert event["multiValueHeaders"]["X-Multi"] == ["a", "b"]
+    assert event["headers"]["x-multi"] == "b"  # HTTP APIs lower-case names in 1.0 too
+    assert event["multiValueHeaders"]["x-multi"] == ["a", "b"]
     assert event["queryStringParameters"] == {"q": "2"}
     assert event["multiValueQueryStringParameters"] == {"q": ["1", "2"]}
     assert event["pathParameters"] == {"id": "9"}
@@ -303,9 +305,17 @@ def test_rest_stage_variables_and_named_stage(app: FrontApp) -> None:
     assert event["requestContext"]["path"] == "/live/rest-staged"
 
 
-def test_http_api_stage_variables(app: FrontApp) -> None:
+def test_http_api_named_stage(app: FrontApp) -> None:
     event = _event(app, "/staged")
     assert event["stageVariables"] == {"tier": "gold"}
+    assert event["requestContext"]["stage"] == "dev"
+    assert event["rawPath"] == "/dev/staged"  # the service reports a named stage in the path
+    assert event["routeKey"] == "GET /staged"
+    # The URL the service gives (with the stage) works too.
+    assert _event(app, "/dev/staged")["rawPath"] == "/dev/staged"
+    rest = _event(app, "/live/rest-staged")
+    assert rest["path"] == "/rest-staged"
+    assert rest["requestContext"]["path"] == "/live/rest-staged"
 
 
 def test_cookies_and_multi_value_headers(app: FrontApp) -> None:
