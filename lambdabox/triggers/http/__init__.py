@@ -19,14 +19,20 @@ from lambdabox.triggers.http.errors import DeclarationError, HttpTriggerError
 from lambdabox.triggers.http.front import ApiFront, UrlFront
 from lambdabox.triggers.ports import AppSettings, FunctionInvoker, Trigger
 
+URL_PORT_SCAN = 100  # ports tried after the HTTP port for each function URL
+
 __all__ = ["ApiFront", "DeclarationError", "HttpTriggerError", "UrlFront", "triggers"]
 
 
 def triggers(template: Template, invoker: FunctionInvoker, settings: AppSettings) -> list[Trigger]:
-    """The HTTP triggers of `template`: one front for all API routes (when there are any)
-    and one per function URL (ports `http_port + 1`, `+ 2`, ... in template order, or
-    ephemeral ones when `http_port` is 0). Raises `DeclarationError` for a declaration that
-    cannot be served (the message names the resource, the property and the fix)."""
+    """The HTTP triggers of `template`: one front for all API routes on `http_port` (when
+    there are any) and one per function URL, each on the first free port after `http_port`
+    in template order (a template with function URLs and no API routes serves its first
+    function URL on `http_port` itself; with `http_port` 0 every port is ephemeral). The
+    ports are bound by `start()`; `describe()` then shows the exact URLs. Raises
+    `DeclarationError` for a declaration that cannot be served (the message names the
+    resource, the property and the fix); `start()` raises `HttpTriggerError` when a port
+    cannot be bound."""
     found = discover(template, invoker)
     for note in found.notes:
         settings.notes(f"http: {note}")
@@ -34,6 +40,10 @@ def triggers(template: Template, invoker: FunctionInvoker, settings: AppSettings
     if found.routes:
         fronts.append(ApiFront(found.routes, invoker, settings))
     for index, url in enumerate(found.urls):
-        port = settings.http_port + 1 + index if settings.http_port else 0
-        fronts.append(UrlFront(url, invoker, settings, port))
+        if not settings.http_port:
+            fronts.append(UrlFront(url, invoker, settings, 0))
+        elif index == 0 and not found.routes:  # a lone function URL takes the HTTP port
+            fronts.append(UrlFront(url, invoker, settings, settings.http_port))
+        else:  # the first free port after the HTTP port (the Invoke API may hold the next)
+            fronts.append(UrlFront(url, invoker, settings, settings.http_port + 1, URL_PORT_SCAN))
     return fronts

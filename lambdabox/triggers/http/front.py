@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import errno
 import json
 import time
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from lambdabox.emulator.httpserver import BodyTooLarge, HTTPServer, Request, Res
 from lambdabox.emulator.httpserver.parsing import field_list
 from lambdabox.emulator.pool import TooManyRequests
 from lambdabox.triggers.http import cors, streaming
+from lambdabox.triggers.http.errors import HttpTriggerError
 from lambdabox.triggers.http.events import Incoming, event_v1, event_v2
 from lambdabox.triggers.http.matching import Match, RouteTable
 from lambdabox.triggers.http.model import (
@@ -42,6 +44,7 @@ from lambdabox.triggers.http.responses import (
 )
 from lambdabox.triggers.ports import AppSettings, FunctionInvoker, TriggerLine, UnknownFunction
 
+FORBIDDEN = Reply(403, (("Content-Type", "application/json"),), b'{"Message":"Forbidden"}')
 MAX_PAYLOAD = 6 * 1024 * 1024  # Lambda's synchronous invocation payload limit (6,291,456 bytes)
 
 
@@ -49,11 +52,13 @@ class _Front:
     """One port of the front: its server, and the invocation of one function per request."""
 
     def __init__(
-        self, invoker: FunctionInvoker, settings: AppSettings, port: int, name: str
+        self, invoker: FunctionInvoker, settings: AppSettings, port: int, name: str, scan: int = 0
     ) -> None:
         self._invoker = invoker
         self._settings = settings
         self._port = port
+        self._name = name
+        self._scan = scan  # how many following ports to try when `port` is taken
         self._server = HTTPServer(
             self._handle, settings.host, port, name=name, keep_raw_fields=True
         )
@@ -65,7 +70,26 @@ class _Front:
         return f"http://{self._settings.host}:{port}"
 
     async def start(self) -> None:
-        await self._server.start()
+        port = self._port
+        for attempt in range(self._scan + 1):
+            try:
+                await self._server.start()
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE and port and attempt < self._scan:
+                    port += 1
+                    self._server = HTTPServer(
+                        self._handle,
+                        self._settings.host,
+                        port,
+                        name=self._name,
+                        keep_raw_fields=True,
+                    )
+                    continue
+                raise HttpTriggerError(
+                    f"{self._name}: cannot listen on {self._settings.host}:{port} "
+                    f"({exc.strerror}); stop what uses the port or choose another --http-port"
+                ) from None
+            break
         self._started = True
 
     async def close(self) -> None:
@@ -100,6 +124,29 @@ class _Front:
         if answer.outcome.function_error:
             return FUNCTION_ERROR
         return answer.outcome.body
+
+
+def iam_identity(authorization: str | None, account_id: str) -> dict[str, Any] | None:
+    """`requestContext.authorizer.iam` for a SigV4-signed request; None when it is unsigned.
+
+    The signature itself is not verified (local credentials are arbitrary): an AWS_IAM
+    function URL only refuses requests that are not signed at all, with the service's 403.
+    """
+    if not authorization or not authorization.startswith("AWS4-HMAC-SHA256 "):
+        return None
+    credential = authorization.partition("Credential=")[2].split(",", 1)[0]
+    access_key = credential.split("/", 1)[0]
+    if not access_key:
+        return None
+    return {
+        "accessKey": access_key,
+        "accountId": account_id,
+        "callerId": access_key,
+        "cognitoIdentity": None,
+        "principalOrgId": None,
+        "userArn": f"arn:aws:iam::{account_id}:user/{access_key}",
+        "userId": access_key,
+    }
 
 
 def _send(responder: Responder, reply: Reply, extra: Sequence[tuple[str, str]] = ()) -> None:
@@ -236,9 +283,14 @@ class UrlFront(_Front):
     """One function URL: every request on its port goes to the function."""
 
     def __init__(
-        self, url: FunctionUrl, invoker: FunctionInvoker, settings: AppSettings, port: int
+        self,
+        url: FunctionUrl,
+        invoker: FunctionInvoker,
+        settings: AppSettings,
+        port: int,
+        scan: int = 0,
     ) -> None:
-        super().__init__(invoker, settings, port, f"function-url {url.function}")
+        super().__init__(invoker, settings, port, f"function URL of {url.function}", scan)
         self.url = url
 
     def describe(self) -> Sequence[TriggerLine]:
@@ -271,7 +323,16 @@ class UrlFront(_Front):
         if body is None:
             _send(responder, error_reply(FUNCTION_URL, TOO_LARGE))
             return
-        event = event_v2(self._incoming(request, body), api, None, self._settings.account_id)
+        account = self._settings.account_id
+        identity = None
+        if self.url.auth_type == "AWS_IAM":
+            identity = iam_identity(headers.get("authorization"), account)
+            if identity is None:
+                _send(responder, FORBIDDEN)
+                return
+        event = event_v2(self._incoming(request, body), api, None, account)
+        if identity is not None:
+            event["requestContext"]["authorizer"] = {"iam": identity}
         extra = [("x-amzn-RequestId", event["requestContext"]["requestId"])]
         if api.cors is not None:
             extra.extend(cors.response_fields(api.cors, origin))

@@ -167,6 +167,8 @@ def reply_v1(
     decode = True
     if kind == REST_API:
         content_type = next((v for k, v in fields if k.lower() == "content-type"), None)
+        if content_type is None:  # a REST API answers JSON unless told otherwise
+            fields.append(_JSON)
         first_accept = accept.split(",", 1)[0] if accept else None
         decode = matches_binary(first_accept, binary_types) or matches_binary(
             content_type, binary_types

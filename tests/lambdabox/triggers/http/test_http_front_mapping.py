@@ -328,6 +328,7 @@ def test_cookies_and_multi_value_headers(app: FrontApp) -> None:
     assert v1.status == 201
     assert v1.all("set-cookie") == ["a=1; Path=/", "b=2; HttpOnly"]
     assert v1.all("x-many") == ["x", "y"]
+    assert v1.header("content-type") == "application/json"  # REST's default
     assert v1.header("x-one") == "1"
 
 
