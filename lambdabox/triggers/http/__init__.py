@@ -14,9 +14,10 @@ server and the pool's `TooManyRequests`) and the standard library.
 from __future__ import annotations
 
 from lambdabox.template.model import Template
+from lambdabox.triggers.http.api_front import ApiFront
 from lambdabox.triggers.http.discover import discover
 from lambdabox.triggers.http.errors import DeclarationError, HttpTriggerError
-from lambdabox.triggers.http.front import ApiFront, UrlFront
+from lambdabox.triggers.http.url_front import UrlFront
 from lambdabox.triggers.ports import AppSettings, FunctionInvoker, Trigger
 
 URL_PORT_SCAN = 100  # ports tried after the HTTP port for each function URL

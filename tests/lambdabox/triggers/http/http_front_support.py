@@ -20,7 +20,7 @@ from lambdabox.emulator.config import EmulatorConfig, FunctionConfig
 from lambdabox.emulator.server import Emulator
 from lambdabox.template.model import Resource, Template
 from lambdabox.triggers import http as http_triggers
-from lambdabox.triggers.http.front import ApiFront, UrlFront
+from lambdabox.triggers.http import ApiFront, UrlFront
 from lambdabox.triggers.ports import AppSettings, Trigger
 
 HANDLERS = Path(__file__).parent / "handlers"

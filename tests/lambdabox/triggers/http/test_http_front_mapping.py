@@ -227,7 +227,7 @@ def test_payload_1_0_rest_event_shape(app: FrontApp) -> None:
 
 
 def test_unknown_route_rest_only_port_answers_403(tmp_path: Path) -> None:
-    from lambdabox.triggers.http.front import ApiFront
+    from lambdabox.triggers.http import ApiFront
     from lambdabox.triggers.http.model import REST_API, Api, Route
     from lambdabox.triggers.ports import AppSettings
 
