@@ -3,21 +3,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Mapping, Sequence
 
 from lambdabox.emulator.httpserver import Request, Responder
 from lambdabox.triggers.http import cors
-from lambdabox.triggers.http.events import event_v1, event_v2
+from lambdabox.triggers.http.events import Incoming, event_v1, event_v2
 from lambdabox.triggers.http.front import Front, read_body, send
 from lambdabox.triggers.http.matching import Match, RouteTable
 from lambdabox.triggers.http.model import (
     DEFAULT_ROUTE,
     HTTP_API,
+    HTTP_API_TIMEOUT_S,
     REST_API,
+    REST_API_TIMEOUT_S,
     Route,
 )
 from lambdabox.triggers.http.responses import (
     FUNCTION_ERROR,
+    GATEWAY_TIMEOUT,
     NOT_FOUND,
     TOO_LARGE,
     Reply,
@@ -26,6 +30,12 @@ from lambdabox.triggers.http.responses import (
     reply_v2,
 )
 from lambdabox.triggers.ports import AppSettings, FunctionInvoker, TriggerLine
+
+
+def _timed_out(responder: Responder, kind: str, request_id: str) -> None:
+    if not responder.started:
+        header = "apigw-requestid" if kind == HTTP_API else "x-amzn-RequestId"
+        send(responder, error_reply(kind, GATEWAY_TIMEOUT), ((header, request_id),))
 
 
 class ApiFront(Front):
@@ -84,37 +94,54 @@ class ApiFront(Front):
         if match is None:
             send(responder, error_reply(self._missing_kind, NOT_FOUND))
             return
-        route = match.route
-        api = route.api
         body = await read_body(request)
         if body is None:
-            send(responder, error_reply(api.kind, TOO_LARGE))
+            send(responder, error_reply(match.route.api.kind, TOO_LARGE))
             return
         inc = self._incoming(request, body, path)
+        await self._answer(match, inc, responder, headers)
+
+    async def _answer(
+        self, match: Match, inc: Incoming, responder: Responder, headers: Mapping[str, str]
+    ) -> None:
+        """Invoke the route's function with the request's event; send the API's response."""
+        route = match.route
+        api = route.api
         account = self._settings.account_id
         if route.payload == "1.0":
             event = event_v1(inc, api, match, account)
         else:
             event = event_v2(inc, api, match, account)
-        result = await self._invoke(route.function, event)
+        request_id = event["requestContext"]["requestId"]
+        limit = route.timeout_s or (
+            HTTP_API_TIMEOUT_S if api.kind == HTTP_API else REST_API_TIMEOUT_S
+        )
+        timer = asyncio.get_running_loop().call_later(
+            limit, _timed_out, responder, api.kind, request_id
+        )
+        try:
+            result = await self._invoke(route.function, event)
+        finally:
+            timer.cancel()
+        if responder.started:  # the integration timed out (the function went on running)
+            return
         reply: Reply | None
         if isinstance(result, str):
             reply = error_reply(api.kind, result)
+        elif route.payload == "1.0":
+            reply = reply_v1(result, api.kind, api.binary_media_types, headers.get("accept"))
         else:
-            if route.payload == "1.0":
-                reply = reply_v1(result, api.kind, api.binary_media_types, headers.get("accept"))
-            else:
-                reply = reply_v2(result)
-            if reply is None:
-                reply = error_reply(api.kind, FUNCTION_ERROR)
+            reply = reply_v2(result)
+        if reply is None:
+            reply = error_reply(api.kind, FUNCTION_ERROR)
         extra: list[tuple[str, str]] = []
         if api.kind == HTTP_API:
-            extra.append(("apigw-requestid", event["requestContext"]["requestId"]))
+            extra.append(("apigw-requestid", request_id))
             if api.cors is not None:
                 reply = Reply(reply.status, tuple(cors.without_cors(reply.headers)), reply.body)
-                extra.extend(cors.response_fields(api.cors, origin))
+                extra.extend(cors.response_fields(api.cors, headers.get("origin")))
         else:
-            extra.append(("x-amzn-RequestId", event["requestContext"]["requestId"]))
+            extra.append(("x-amzn-RequestId", request_id))
         send(responder, reply, extra)
 
     def _staged_match(self, method: str, path: str) -> tuple[str, Match | None]:

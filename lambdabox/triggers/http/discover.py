@@ -19,7 +19,9 @@ from lambdabox.triggers.http.model import (
     DEFAULT_ROUTE,
     FUNCTION_URL,
     HTTP_API,
+    HTTP_API_TIMEOUT_S,
     REST_API,
+    REST_API_TIMEOUT_S,
     Api,
     FunctionUrl,
     Route,
@@ -121,7 +123,20 @@ def _function_events(fn: Resource, apis: Mapping[str, Api], seed: str, found: De
         method = method.upper()
         if method == "X-AMAZON-APIGATEWAY-ANY-METHOD":
             method = "ANY"
-        found.add(Route(api, method, path, fn.path, payload, where))
+        timeout = _timeout(props.get("TimeoutInMillis"), api.kind, where)
+        found.add(Route(api, method, path, fn.path, payload, where, timeout))
+
+
+def _timeout(value: Any, kind: str, where: str) -> float:
+    limit = HTTP_API_TIMEOUT_S if kind == HTTP_API else REST_API_TIMEOUT_S
+    if value is None:
+        return limit
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
+        raise DeclarationError(where, f"TimeoutInMillis is {value!r}", "give milliseconds")
+    millis = int(value)
+    if not 50 <= millis <= 30000:
+        raise DeclarationError(where, f"TimeoutInMillis {millis}", "use 50 to 30000")
+    return min(millis / 1000, limit) if kind == HTTP_API else millis / 1000
 
 
 def _named_api(

@@ -12,6 +12,8 @@ REST_API = "rest"  # API Gateway REST API (payload 1.0)
 FUNCTION_URL = "url"  # Lambda function URL (payload 2.0)
 
 DEFAULT_ROUTE = "$default"
+HTTP_API_TIMEOUT_S = 30.0
+REST_API_TIMEOUT_S = 29.0
 METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 
@@ -51,6 +53,9 @@ class Route:
     function: str  # the function's logical id (Resource.path)
     payload: str = "2.0"  # "2.0" or "1.0"
     source: str = ""  # where it was declared, for messages
+    # The integration timeout: the API answers on its own when the function takes longer
+    # (HTTP API 30 s at most, REST 29 s by default; `TimeoutInMillis` lowers it).
+    timeout_s: float | None = None
 
     @property
     def route_key(self) -> str:

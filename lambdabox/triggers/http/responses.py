@@ -27,6 +27,7 @@ FUNCTION_ERROR = "function_error"  # function error, timeout, crash or malformed
 THROTTLED = "throttled"  # no free environment
 NOT_FOUND = "not_found"  # no route for the method and path
 TOO_LARGE = "too_large"  # the request (or its event) is over 6 MB
+GATEWAY_TIMEOUT = "gateway_timeout"  # the function ran past the integration timeout
 
 # (status, body, x-amzn-ErrorType) for each API kind and situation.
 _ERRORS: dict[str, dict[str, tuple[int, bytes, str | None]]] = {
@@ -43,12 +44,18 @@ _ERRORS: dict[str, dict[str, tuple[int, bytes, str | None]]] = {
             "MissingAuthenticationTokenException",
         ),
         TOO_LARGE: (413, b'{"message":"Request Too Long"}', "RequestTooLongException"),
+        GATEWAY_TIMEOUT: (
+            504,
+            b'{"message": "Endpoint request timed out"}',
+            "InternalServerErrorException",
+        ),
     },
     HTTP_API: {
         FUNCTION_ERROR: (500, b'{"message":"Internal Server Error"}', None),
         THROTTLED: (500, b'{"message":"Internal Server Error"}', None),
         NOT_FOUND: (404, b'{"message":"Not Found"}', None),
         TOO_LARGE: (413, b'{"message":"Request Entity Too Large"}', None),
+        GATEWAY_TIMEOUT: (503, b'{"message":"Service Unavailable"}', None),
     },
     FUNCTION_URL: {
         FUNCTION_ERROR: (502, b"Internal Server Error", None),

@@ -236,6 +236,10 @@ class _Arns:
             "Fn.Events.E: Path 'x' does not start with /; write /x",
         ),
         (
+            {"Events": {"E": http_event("/x", "get", TimeoutInMillis=40000)}},
+            "Fn.Events.E: TimeoutInMillis 40000; use 50 to 30000",
+        ),
+        (
             {"FunctionUrlConfig": {"AuthType": "NONE", "InvokeMode": "STREAM"}},
             "Fn.FunctionUrlConfig: InvokeMode 'STREAM'; use BUFFERED or RESPONSE_STREAM",
         ),

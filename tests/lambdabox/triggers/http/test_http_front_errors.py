@@ -44,6 +44,13 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FrontApp]:
             {"Http": http_event("/sleepy", "get"), "Rest": rest_event("/rest-sleepy", "get")},
         ),
         function(
+            "LongFunction",
+            {
+                "Http": http_event("/long", "get", TimeoutInMillis=500),
+                "Rest": rest_event("/rest-long", "get", TimeoutInMillis=500),
+            },
+        ),
+        function(
             "EchoFunction",
             {"Http": http_event("/echo", "post"), "Rest": rest_event("/rest-echo", "post")},
             FunctionUrlConfig=url,
@@ -54,6 +61,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FrontApp]:
         "MalformedFunction": Fn("malformed", environments=1),
         "SleepyFunction": Fn("sleepy", environments=1, timeout_s=1),
         "EchoFunction": Fn("echo", environments=1),
+        "LongFunction": Fn("sleepy", environments=2, timeout_s=10),
     }
     record = tmp / "records"
     record.mkdir()
@@ -84,6 +92,13 @@ def test_timeout(app: FrontApp) -> None:
     assert (http.status, http.body) == (500, HTTP_500)
     rest = request("GET", app.api + "/rest-sleepy")
     assert (rest.status, rest.body) == (502, REST_502)
+
+
+def test_integration_timeout(app: FrontApp) -> None:
+    http = request("GET", app.api + "/long")
+    assert (http.status, http.body) == (503, b'{"message":"Service Unavailable"}')
+    rest = request("GET", app.api + "/rest-long")
+    assert (rest.status, rest.body) == (504, b'{"message": "Endpoint request timed out"}')
 
 
 def test_request_over_6_mb_is_413(app: FrontApp) -> None:
