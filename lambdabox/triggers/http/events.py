@@ -11,6 +11,7 @@ headers as sent with `multiValueHeaders`, `multiValueQueryStringParameters`, `re
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import secrets
 import time
@@ -49,13 +50,18 @@ class Incoming:
         return value
 
 
-def clf_time(when: float) -> str:
-    """`12/Mar/2020:19:03:58 +0000` (the service's request time format)."""
-    tm = time.gmtime(when)
+@functools.lru_cache(maxsize=4)
+def _clf_second(second: int) -> str:
+    tm = time.gmtime(second)
     return (
         f"{tm.tm_mday:02d}/{_MONTHS[tm.tm_mon - 1]}/{tm.tm_year}:"
         f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d} +0000"
     )
+
+
+def clf_time(when: float) -> str:
+    """`12/Mar/2020:19:03:58 +0000` (the service's request time format)."""
+    return _clf_second(int(when))
 
 
 def gateway_request_id() -> str:

@@ -109,8 +109,19 @@ class Front:
         return answer.outcome.body
 
 
+_date: list[Any] = [0, ""]
+
+
+def http_date() -> str:
+    """The Date header's value, formatted once a second."""
+    now = int(time.time())
+    if _date[0] != now:
+        _date[0], _date[1] = now, email.utils.formatdate(now, usegmt=True)
+    return str(_date[1])
+
+
 def send(responder: Responder, reply: Reply, extra: Sequence[tuple[str, str]] = ()) -> None:
-    fields = [*reply.headers, *extra, ("Date", email.utils.formatdate(usegmt=True))]
+    fields = [*reply.headers, *extra, ("Date", http_date())]
     responder.send(reply.status, fields, reply.body)
 
 

@@ -4,7 +4,6 @@ RESPONSE_STREAM, its CORS settings, and AWS_IAM's refusal of unsigned requests."
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -13,7 +12,7 @@ from lambdabox.emulator.httpserver import Request, Responder
 from lambdabox.emulator.pool import TooManyRequests
 from lambdabox.triggers.http import cors, streaming
 from lambdabox.triggers.http.events import event_v2
-from lambdabox.triggers.http.front import MAX_PAYLOAD, Front, read_body, send
+from lambdabox.triggers.http.front import MAX_PAYLOAD, Front, http_date, read_body, send
 from lambdabox.triggers.http.model import (
     FUNCTION_URL,
     Api,
@@ -163,7 +162,7 @@ class UrlFront(Front):
             if decided is None:
                 continue
             head, rest = decided
-            fields = [*head.fields, *extra, ("Date", email.utils.formatdate(usegmt=True))]
+            fields = [*head.fields, *extra, ("Date", http_date())]
             writer = responder.start(head.status, fields)
             await writer.write(rest)
             if chunk is None:
