@@ -18,10 +18,10 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from lambdabox.triggers.http.matching import Match
-from lambdabox.triggers.http.model import FUNCTION_URL, REST_API, Api, service_id
+from lambdabox.triggers.http.model import FUNCTION_URL, HTTP_API, REST_API, Api, service_id
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _TEXT_TYPES = ("application/json", "application/xml", "application/javascript")
@@ -123,6 +123,17 @@ def _domain(inc: Incoming) -> tuple[str, str]:
     return host, host.split(".", 1)[0].split(":", 1)[0]
 
 
+def _path(inc: Incoming, api: Api) -> str:
+    """The path as the function sees it: HTTP APIs decode it; REST APIs and function URLs
+    pass it percent-encoded, as sent (observed on the service, not documented)."""
+    return unquote(inc.raw_path) if api.kind == HTTP_API else inc.raw_path
+
+
+def _parameters(match: Match, api: Api) -> dict[str, str]:
+    params = match.path_parameters
+    return {k: unquote(v) for k, v in params.items()} if api.kind == HTTP_API else dict(params)
+
+
 def event_v2(inc: Incoming, api: Api, match: Match | None, account_id: str) -> dict[str, Any]:
     """The payload format 2.0 event (HTTP API route, or function URL when `match` is None)."""
     headers: dict[str, str] = {}
@@ -136,7 +147,8 @@ def event_v2(inc: Incoming, api: Api, match: Match | None, account_id: str) -> d
     route_key = match.route.route_key if match else "$default"
     domain, prefix = _domain(inc)
     # An HTTP API stage other than $default is part of the path the service reports.
-    raw_path = inc.raw_path if api.stage == "$default" else f"/{api.stage}{inc.raw_path}"
+    path = _path(inc, api)
+    raw_path = path if api.stage == "$default" else f"/{api.stage}{path}"
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,
@@ -173,7 +185,7 @@ def event_v2(inc: Incoming, api: Api, match: Match | None, account_id: str) -> d
     if body is not None:
         event["body"] = body
     if match and match.path_parameters:
-        event["pathParameters"] = match.path_parameters
+        event["pathParameters"] = _parameters(match, api)
     event["isBase64Encoded"] = encoded
     if api.stage_variables:
         event["stageVariables"] = dict(api.stage_variables)
@@ -200,7 +212,8 @@ def event_v1(inc: Incoming, api: Api, match: Match, account_id: str) -> dict[str
     route = match.route
     resource = route.path
     domain, prefix = _domain(inc)
-    stage_path = inc.raw_path if api.stage == "$default" else f"/{api.stage}{inc.raw_path}"
+    path = _path(inc, api)
+    stage_path = path if api.stage == "$default" else f"/{api.stage}{path}"
     received_ms = int(inc.received * 1000)
     context: dict[str, Any] = {
         "accountId": account_id,
@@ -242,14 +255,14 @@ def event_v1(inc: Incoming, api: Api, match: Match, account_id: str) -> dict[str
     event.update(
         {
             "resource": resource,
-            "path": inc.raw_path,
+            "path": path,
             "httpMethod": inc.method,
             "headers": headers,
             "multiValueHeaders": multi_headers,
             "queryStringParameters": query,
             "multiValueQueryStringParameters": multi_query,
             "requestContext": context,
-            "pathParameters": match.path_parameters or None,
+            "pathParameters": _parameters(match, api) or None,
             "stageVariables": dict(api.stage_variables) or None,
             "body": body,
             "isBase64Encoded": encoded,

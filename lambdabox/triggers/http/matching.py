@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from lambdabox.triggers.http.model import DEFAULT_ROUTE, METHODS, Route
 
@@ -19,7 +18,7 @@ _LITERAL, _PARAM, _GREEDY = 0, 1, 2
 
 @dataclass(frozen=True)
 class Match:
-    """The route a request goes to, with its path parameters (decoded)."""
+    """The route a request goes to, with its path parameters (as sent, percent-encoded)."""
 
     route: Route
     path_parameters: dict[str, str]
@@ -52,7 +51,7 @@ class _Compiled:
             if kind == _GREEDY:
                 if i >= len(parts):
                     return None
-                params[self.names[i]] = unquote("/".join(parts[i:]))
+                params[self.names[i]] = "/".join(parts[i:])
                 return params
             if i >= len(parts):
                 return None
@@ -62,7 +61,7 @@ class _Compiled:
             elif not parts[i]:
                 return None
             else:
-                params[self.names[i]] = unquote(parts[i])
+                params[self.names[i]] = parts[i]
         return params if len(parts) == len(kinds) else None
 
 

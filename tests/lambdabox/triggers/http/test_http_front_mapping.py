@@ -151,6 +151,7 @@ def test_routes_most_specific_first(app: FrontApp) -> None:
     greedy = _event(app, "/files/a/b/c%20d", method="DELETE")
     assert greedy["routeKey"] == "ANY /files/{proxy+}"
     assert greedy["pathParameters"] == {"proxy": "a/b/c d"}
+    assert greedy["rawPath"] == "/files/a/b/c d"  # HTTP APIs decode the path
     assert greedy["requestContext"]["http"]["method"] == "DELETE"
 
 
@@ -221,9 +222,10 @@ def test_payload_1_0_rest_event_shape(app: FrontApp) -> None:
     assert ctx["protocol"] == "HTTP/1.1"
     assert isinstance(ctx["requestTimeEpoch"], int)
     assert len(ctx["requestId"]) == 36
-    proxy = _event(app, "/rest/a/b", method="PATCH")
+    proxy = _event(app, "/rest/a%20b/c", method="PATCH")
     assert proxy["resource"] == "/rest/{proxy+}"
-    assert proxy["pathParameters"] == {"proxy": "a/b"}
+    assert proxy["pathParameters"] == {"proxy": "a%20b/c"}  # REST keeps the encoding
+    assert proxy["path"] == "/rest/a%20b/c"
 
 
 def test_unknown_route_rest_only_port_answers_403(tmp_path: Path) -> None:
@@ -336,14 +338,14 @@ def test_function_url_event(app: FrontApp) -> None:
     url = app.function_url("EchoFunction")
     resp = request(
         "PUT",
-        url + "/any/path?k=v",
+        url + "/any%20path?k=v",
         headers=[("Content-Type", "application/json")],
         body=b'{"a": 1}',
     )
     assert resp.status == 200
     event = json.loads(resp.body)
     assert event["routeKey"] == "$default"
-    assert event["rawPath"] == "/any/path"
+    assert event["rawPath"] == "/any%20path"  # function URLs keep the encoding
     assert event["body"] == '{"a": 1}'
     assert event["isBase64Encoded"] is False
     assert "pathParameters" not in event
