@@ -41,10 +41,13 @@ class Declarations:
     routes: list[Route] = field(default_factory=list)
     urls: list[FunctionUrl] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    absent: set[str] = field(default_factory=set)  # functions not run: their routes neither
     _taken: dict[tuple[str, str], Route] = field(default_factory=dict)
 
     def add(self, route: Route) -> None:
         """Add a route unless the same method and path are served already (first one wins)."""
+        if route.function in self.absent:
+            return
         key = (route.method, route.path)
         first = self._taken.get(key)
         if first is not None:
@@ -59,8 +62,8 @@ class Declarations:
 
 def discover(template: Template, invoker: FunctionInvoker) -> Declarations:
     """The routes and function URLs of `template` whose functions run under `invoker`."""
-    found = Declarations()
     functions = Functions(template, invoker)
+    found = Declarations(absent=functions.absent)
     seed = f"{template.account_id}/{template.region}/{template.stack_name}"
     apis: dict[str, Api] = {}
     definitions: dict[str, Mapping[str, Any]] = {}

@@ -54,16 +54,17 @@ class Functions:
         self.absent: set[str] = set()
         for fn in template.functions():
             self.names[fn.path] = fn.path
-            try:
-                arn = invoker.function_arn(fn.path)
-            except UnknownFunction:
-                self.absent.add(fn.path)
-                continue
-            self.names[arn] = fn.path
-            self.names[arn.rsplit(":", 1)[-1]] = fn.path
             declared = fn.properties.get("FunctionName")
             if isinstance(declared, str):
                 self.names[declared] = fn.path
+            try:
+                arn = invoker.function_arn(fn.path)
+            except UnknownFunction:  # not run (e.g. `--function` picked others)
+                self.absent.add(fn.path)
+                self.names[fn.logical_id] = fn.path
+                continue
+            self.names[arn] = fn.path
+            self.names[arn.rsplit(":", 1)[-1]] = fn.path
 
     def finder(self, stack: tuple[str, ...]) -> Callable[[Any], str | None]:
         """`find` within one stack."""
@@ -74,9 +75,14 @@ class Functions:
         if isinstance(value, str):
             value = function_arn_in(value)
             if value.startswith("arn:") and value.count(":") == 7:  # a qualified ARN
-                unqualified = value.rsplit(":", 1)[0]
-                if unqualified in self.names:
-                    return self.names[unqualified]
+                value = value.rsplit(":", 1)[0]
+            found = lookup(self.names, value, stack)
+            if found is None and value.startswith("arn:") and ":function:" in value:
+                # The ARN of a function that is not run here: known by its name only.
+                name = value.rsplit(":function:", 1)[1]
+                candidate = self.names.get(name)
+                return candidate if candidate in self.absent else None
+            return found
         return lookup(self.names, value, stack)
 
 

@@ -253,12 +253,14 @@ def test_bad_declarations(tmp_path: Path, props: dict[str, Any], message: str) -
 
 
 def test_functions_not_running_are_skipped(tmp_path: Path) -> None:
-    tpl = Template(
-        tmp_path / "t.yaml",
-        {
-            "Other": Resource(
-                "Other", "AWS::Serverless::Function", {"Events": {"E": http_event("/o", "get")}}
-            )
-        },
+    other = Resource(
+        "Other",
+        "AWS::Serverless::Function",
+        {"FunctionName": "other-fn", "Events": {"E": http_event("/o", "get")}},
     )
-    assert triggers(tpl, _Arns(), AppSettings(http_port=0)) == []
+    doc = {"paths": {"/doc": {"get": proxy("other-fn")}}}
+    api = Resource("Api", "AWS::Serverless::HttpApi", {"DefinitionBody": doc})
+    notes: list[str] = []
+    tpl = Template(tmp_path / "t.yaml", {"Other": other, "Api": api})
+    assert triggers(tpl, _Arns(), AppSettings(http_port=0, notes=notes.append)) == []
+    assert notes == []
