@@ -9,7 +9,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from bench import _venvs, emulator, runtime_client
+from bench import _venvs, emulator, http_front, runtime_client
 
 # The anchor numbers are comparable only on the same machine and in the same run.
 QUICK = os.environ.get("BENCH_QUICK") == "1"
@@ -76,6 +76,9 @@ def main() -> int:
         missed = missed or o / a < 1.3
     missed = _emulator_benchmarks(ours, r, small, 500 if QUICK else 3000) or missed
     missed = _builder_benchmarks(r) or missed
+    http_figures = http_front.measure(QUICK)
+    r.update(http_figures)
+    missed = http_front.report(http_figures) or missed
     out = _venvs.BENCH_DIR / "results.json"
     out.write_text(json.dumps(r, indent=2))
     print(f"\nraw figures: {out}")

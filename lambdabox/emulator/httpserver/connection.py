@@ -125,6 +125,8 @@ class Connection(Exchange):
             keep_alive,
             http11 and expect is not None and expect.lower() == "100-continue",
         )
+        if self._server.keep_raw_fields and line_end < idx:
+            req.raw_fields = buf[line_end + 2 : idx]
         resp = Responder(self, req)
         self._req = req
         self._resp = resp

@@ -107,6 +107,16 @@ def parse_fields(block: bytes) -> dict[str, str]:
     return fields
 
 
+def field_list(block: bytes) -> list[tuple[str, str]]:
+    """The fields of a header section already validated by :func:`parse_fields`, one pair per
+    field line, names as sent (not lower-cased) and values stripped, in order."""
+    fields: list[tuple[str, str]] = []
+    for line in block.split(b"\r\n") if block else ():
+        name, _, value = line.partition(b":")
+        fields.append((name.decode("ascii"), value.strip(b" \t").decode("latin-1")))
+    return fields
+
+
 def parse_content_length(value: str) -> int:
     """Validate a Content-Length field value (identical repeats are allowed)."""
     if not (value.isdigit() and value.isascii()):

@@ -24,6 +24,7 @@ class Request(RequestBody):
         "path",
         "peer",
         "query",
+        "raw_fields",
         "target",
     )
 
@@ -41,6 +42,9 @@ class Request(RequestBody):
     """The client's address."""
     connection_id: int
     """Unique per TCP connection (a process-wide counter)."""
+    raw_fields: bytes
+    """The header section as received (CRLF-separated lines), kept only when the server was
+    created with ``keep_raw_fields=True``; read it with :func:`.parsing.field_list`."""
 
     def __init__(
         self,
@@ -62,6 +66,7 @@ class Request(RequestBody):
         self.headers = headers
         self.peer = conn._peer
         self.connection_id = conn._id
+        self.raw_fields = b""
         self._keep_alive = keep_alive
         self._handler_done = False
         self._task: asyncio.Task[None] | None = None

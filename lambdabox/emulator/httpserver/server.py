@@ -22,9 +22,17 @@ class HTTPServer:
     """An HTTP/1.1 server calling ``handler`` for each request (see the package docstring)."""
 
     def __init__(
-        self, handler: Handler, host: str = "127.0.0.1", port: int = 0, *, name: str = "http"
+        self,
+        handler: Handler,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        name: str = "http",
+        keep_raw_fields: bool = False,
     ) -> None:
         self._handler = handler
+        self.keep_raw_fields = keep_raw_fields
+        """Give each request its header section as received (:attr:`Request.raw_fields`)."""
         self._host = host
         self._port = port
         self.name = name
