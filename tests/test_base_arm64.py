@@ -27,7 +27,7 @@ from test_base_images import cache_for_bases, cannot_build_bases, docker_client_
 
 from builder import Cache, read_layout, validate_layout, write_docker_archive
 from builder.base import build_base, build_image, ensure_base, mmdebstrap_args
-from builder.base_arch import (
+from builder.base.arch import (
     BINFMT,
     BINFMT_D,
     arch_of_platform,
@@ -35,14 +35,14 @@ from builder.base_arch import (
     host_arch,
     normalize_arch,
 )
-from builder.base_bytecode import _key as bytecode_key
-from builder.base_def import load_definition
-from builder.base_rootfs_tar import rootfs_path
-from builder.entries import Entry
-from builder.errors import BuilderError
-from builder.image import Image
-from builder.layer import Layer
-from builder.manifest import ANNOTATION_BASE_NAME
+from builder.base.bytecode import _key as bytecode_key
+from builder.base.definition import load_definition
+from builder.base.rootfs_tar import rootfs_path
+from builder.layers.entries import Entry
+from builder.oci.errors import BuilderError
+from builder.oci.image import Image
+from builder.oci.layer import Layer
+from builder.oci.manifest import ANNOTATION_BASE_NAME
 from lambdabox.testing import RuntimeAPIServer
 
 ARM = "arm64"

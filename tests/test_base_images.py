@@ -31,16 +31,16 @@ from builder.base import (
     ensure_base,
     image_summary,
 )
-from builder.base_def import (
+from builder.base.definition import (
     BASE_IMAGES_DIR,
     base_names,
     load_definition,
     parse_toml,
     parse_toml_subset,
 )
-from builder.base_rootfs import RootfsEntry, diff_trees
-from builder.errors import BuilderError
-from builder.image import Image
+from builder.base.rootfs import RootfsEntry, diff_trees
+from builder.oci.errors import BuilderError
+from builder.oci.image import Image
 from lambdabox.testing import RuntimeAPIServer
 
 MB = 1_000_000

@@ -24,7 +24,7 @@ from builder.export import (
     MultiExporter,
     SkopeoExporter,
 )
-from builder.function import build_function
+from builder.function.build import build_function
 from builder.testing import random_image
 
 SKOPEO = shutil.which("skopeo")

@@ -20,14 +20,14 @@ from typing import Any
 import pytest
 
 from builder import BuilderError, Cache, Image, read_layout, validate_layout, write_layout
-from builder.bytecode import bytecode_tag
 from builder.export import DockerSDKExporter
-from builder.function import Step, build_function
-from builder.function_deps import SdistOnlyError
-from builder.function_package import write_lambda_zip
-from builder.layer import Layer
-from builder.manifest import ANNOTATION_BASE_DIGEST, ANNOTATION_BASE_NAME
-from builder.rebase import ANNOTATION_BASE_LAYERS, rebase
+from builder.function.build import Step, build_function
+from builder.function.dependencies import SdistOnlyError
+from builder.function.lambda_zip import write_lambda_zip
+from builder.function.rebase import ANNOTATION_BASE_LAYERS, rebase
+from builder.layers.bytecode import bytecode_tag
+from builder.oci.layer import Layer
+from builder.oci.manifest import ANNOTATION_BASE_DIGEST, ANNOTATION_BASE_NAME
 from builder.testing import random_image
 from lambdabox.cli import main as lambdabox_main
 

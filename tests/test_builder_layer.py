@@ -24,9 +24,9 @@ from builder import (
     layer_from_tree,
     source_date_epoch,
 )
-from builder.cache import CACHE_ENV
-from builder.layer import BytesLayer
-from builder.reproducible import DEFAULT_EPOCH, rfc3339
+from builder.layers.cache import CACHE_ENV
+from builder.oci.layer import BytesLayer
+from builder.oci.reproducible import DEFAULT_EPOCH, rfc3339
 
 
 @pytest.fixture(autouse=True)

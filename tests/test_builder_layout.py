@@ -32,9 +32,15 @@ from builder import (
     validate_layout,
     write_layout,
 )
-from builder import media_types as mt
-from builder.layer import BytesLayer
-from builder.manifest import ANNOTATION_BASE_NAME, ANNOTATION_REF_NAME, Descriptor, Index, Manifest
+from builder.oci import media_types as mt
+from builder.oci.layer import BytesLayer
+from builder.oci.manifest import (
+    ANNOTATION_BASE_NAME,
+    ANNOTATION_REF_NAME,
+    Descriptor,
+    Index,
+    Manifest,
+)
 from builder.testing import random_image
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -279,7 +285,7 @@ import gzip, io, os, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from builder import Image, write_layout
-from builder.layer import BytesLayer
+from builder.oci.layer import BytesLayer
 from builder.testing import random_image
 
 marker = Path({marker!r})

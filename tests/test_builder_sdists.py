@@ -24,10 +24,10 @@ from test_builder_function import (
 )
 
 from builder import BuilderError, Cache, read_layout
-from builder.containers import Mount
-from builder.function import build_function
-from builder.function_deps import DependencySpec, install_dependencies
-from builder.sdist_build import container_pip_options
+from builder.function.build import build_function
+from builder.function.containers import Mount
+from builder.function.dependencies import DependencySpec, install_dependencies
+from builder.function.sdists import container_pip_options
 
 BACKEND = """
 import base64, hashlib, os, subprocess, zipfile

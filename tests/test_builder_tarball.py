@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from builder import Entry, UnsafePathError
-from builder.entries import normalize
-from builder.tarball import write_tar
-from builder.tree import IgnoreRules, entries_from_tree
+from builder.layers.entries import normalize
+from builder.layers.tarball import write_tar
+from builder.layers.tree import IgnoreRules, entries_from_tree
 
 
 def make_tree(root: Path) -> Path:

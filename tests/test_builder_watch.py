@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from builder import write_layout
+from builder.cli.watch import fingerprint
 from builder.testing import random_image
-from builder.watch import fingerprint
 
 
 class WatchProcess:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from builder import Cache, UnsafePathError, layer_from_tree, layer_from_zip
-from builder.tarball import write_tar
-from builder.zip_package import ZipPackage
+from builder.layers.tarball import write_tar
+from builder.layers.zip_package import ZipPackage
 
 FILE = stat.S_IFREG | 0o644
 EXE = stat.S_IFREG | 0o755

@@ -7,7 +7,7 @@
     layout = ensure_base("python3.11", Cache.default())   # cached OCI layout, tag "python3.11"
     arm = ensure_base("python3.11", Cache.default(), arch="arm64")   # on x86_64: through qemu
 
-The definitions are data: `base_images/<name>/base.toml` (see `builder.base_def`). A build
+The definitions are data: `base_images/<name>/base.toml` (see `builder.base.definition`). A build
 never runs `docker build`; it runs mmdebstrap twice, in parallel, with SOURCE_DATE_EPOCH pinned:
 
 1. OS layer: the definition's `layers.os.packages` (a minimal `--variant=custom` set: libc,
@@ -19,7 +19,7 @@ never runs `docker build`; it runs mmdebstrap twice, in parallel, with SOURCE_DA
    `/var/runtime/bootstrap`, `/var/runtime/runtime_interface` and, for Python images, the
    emulator at `/var/runtime/emulator` (outside the function's import path) behind
    `/usr/local/bin/aws-lambda-rie`, with their bytecode compiled by the image's own Python
-   (`base_bytecode`: the root filesystem is read-only when functions run).
+   (`builder.base.bytecode`: the root filesystem is read-only when functions run).
 
 Docs, man pages, locales, info, lintian files, gconv modules, apt lists, /var/cache, /var/log
 are stripped, and in Python images the stdlib's test suite, lib2to3, idlelib, tkinter,
@@ -29,7 +29,7 @@ mtimes, byte-identical across builds with PYTHONHASHSEED=0).
 
 Architectures: amd64 and arm64 (`arch=`, default this machine's; config `architecture`, and
 variant "v8" for arm64). The other one is built through qemu-user-static and binfmt_misc
-(`builder.base_arch`): mmdebstrap runs the foreign maintainer scripts, and the chroots run
+(`builder.base.arch`): mmdebstrap runs the foreign maintainer scripts, and the chroots run
 the foreign Python, through it.
 
 Caching: the two mmdebstrap tarballs are kept in `<cache>/base/rootfs/<key>.tar`, keyed by
@@ -39,12 +39,9 @@ tarballs and finds every blob cached. The mirror moves on, so to pick up Debian 
 `source_date_epoch` in base.toml (or set SOURCE_DATE_EPOCH); builds with the same key and the
 same mirror content give the same digest.
 
-Modules: `base_def` (the definitions), `base_mmdebstrap` (their mmdebstrap command lines),
-`base_rootfs_tar` (cache keys, the cached tarballs of the two runs), `base_rootfs` (rootfs
-layers from the tarballs), `base_scripts` and `base_interface` (the runtime interface layer),
-`base_bytecode` (its bytecode), `base_arch` (architectures, qemu), `base_image` (the image:
-`build_image`), `base_publish` (docker load, skopeo push), `base_cli` (`lambdabox base`).
-This module writes and caches the OCI layouts (`build_base`, `ensure_base`).
+The package's other modules are listed in `builder/base/__init__.py`; `lambdabox base` is
+`builder.cli.base`. This module writes and caches the OCI layouts (`build_base`,
+`ensure_base`).
 """
 
 from __future__ import annotations
@@ -55,19 +52,19 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .base_arch import normalize_arch
-from .base_bytecode import BYTECODE_VERSION
-from .base_def import load_definition
-from .base_image import AWS_ENV, build_image, say_nothing
-from .base_interface import runtime_interface_entries
-from .base_mmdebstrap import mmdebstrap_args
-from .base_publish import DOCKER_REPOSITORY, load_into_docker, push
-from .base_rootfs_tar import BASE_BUILDER_VERSION, Progress, base_epoch, base_key
-from .base_scripts import ENTRYPOINT_MESSAGE, ENTRYPOINT_STATUS, PROVIDED_NO_API_MESSAGE
-from .cache import Cache
-from .image import Image
-from .oci_layout import write_layout
-from .validate import validate_layout
+from ..layers.cache import Cache
+from ..oci.image import Image
+from ..oci.layout import write_layout
+from ..oci.validate import validate_layout
+from .arch import normalize_arch
+from .bytecode import BYTECODE_VERSION
+from .definition import load_definition
+from .image import AWS_ENV, build_image, say_nothing
+from .interface import runtime_interface_entries
+from .mmdebstrap_args import mmdebstrap_args
+from .publish import DOCKER_REPOSITORY, load_into_docker, push
+from .rootfs_tar import BASE_BUILDER_VERSION, Progress, base_epoch, base_key
+from .scripts import ENTRYPOINT_MESSAGE, ENTRYPOINT_STATUS, PROVIDED_NO_API_MESSAGE
 
 # BuildResult, build_base, ensure_base and image_summary are defined here; the others come
 # from the base_* modules and stay importable from here, as before the split.

@@ -10,7 +10,7 @@ The compiler must be the image's Python (each version has its own bytecode), so 
 runtime rootfs tarball is unpacked into a temp folder, the sources are written where the
 image has them, and `chroot DIR /usr/bin/python3 -m compileall` compiles them; as for the
 mmdebstrap runs, that needs root (and, for an image of another architecture, qemu through
-binfmt_misc: `base_arch.ensure_emulation`). The result is cached under
+binfmt_misc: `arch.ensure_emulation`). The result is cached under
 `<cache>/base/bytecode/<key>/`, keyed by the architecture, the rootfs tarball (named by its
 own key) and the sources' digests, so a warm base build does not unpack anything.
 """
@@ -26,11 +26,11 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .base_arch import ensure_emulation, host_arch
-from .bytecode import COMPILE_ENV, compile_argv
-from .cache import Cache
-from .entries import Entry
-from .errors import BuilderError
+from ..layers.bytecode import COMPILE_ENV, compile_argv
+from ..layers.cache import Cache
+from ..layers.entries import Entry
+from ..oci.errors import BuilderError
+from .arch import ensure_emulation, host_arch
 
 __all__ = ["bytecode_entries"]
 

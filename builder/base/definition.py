@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import BuilderError
-from .reproducible import canonical_json
+from ..oci.errors import BuilderError
+from ..oci.reproducible import canonical_json
 
 __all__ = ["BASE_IMAGES_DIR", "BaseDefinition", "base_names", "load_definition", "parse_toml"]
 
-BASE_IMAGES_DIR = Path(__file__).resolve().parent.parent / "base_images"
+BASE_IMAGES_DIR = Path(__file__).resolve().parents[2] / "base_images"
 """Where the definitions live: `<repo>/base_images/<name>/base.toml`."""
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")

@@ -1,9 +1,9 @@
 """Building a base image from its definition: three layers, the config, the annotations.
 
-`build_image` runs the two cached mmdebstrap runs in parallel (`base_rootfs_tar`), makes the
-OS layer and the runtime layer (the paths the runtime run added or changed: `base_rootfs`),
-then the runtime interface layer (`base_interface`, plus its bytecode for Python images:
-`base_bytecode`). The config has the AWS environment (`AWS_ENV`) and the definition's, the
+`build_image` runs the two cached mmdebstrap runs in parallel (`rootfs_tar`), makes the
+OS layer and the runtime layer (the paths the runtime run added or changed: `rootfs`),
+then the runtime interface layer (`interface`, plus its bytecode for Python images:
+`bytecode`). The config has the AWS environment (`AWS_ENV`) and the definition's, the
 entry point /lambda-entrypoint.sh, the workdir /var/task and the OCI labels, whose version
 carries a fingerprint of the definition and the layers' diff IDs.
 """
@@ -15,16 +15,16 @@ import functools
 import hashlib
 from dataclasses import replace
 
-from .base_arch import ensure_emulation, normalize_arch
-from .base_bytecode import bytecode_entries
-from .base_def import BaseDefinition, load_definition
-from .base_interface import runtime_interface_entries
-from .base_rootfs import diff_trees, read_rootfs_tar, rootfs_layer
-from .base_rootfs_tar import Progress, base_epoch, rootfs_path, rootfs_tar
-from .build_layer import layer_from_entries
-from .cache import Cache
-from .image import Image, scratch
-from .reproducible import rfc3339
+from ..layers.build import layer_from_entries
+from ..layers.cache import Cache
+from ..oci.image import Image, scratch
+from ..oci.reproducible import rfc3339
+from .arch import ensure_emulation, normalize_arch
+from .bytecode import bytecode_entries
+from .definition import BaseDefinition, load_definition
+from .interface import runtime_interface_entries
+from .rootfs import diff_trees, read_rootfs_tar, rootfs_layer
+from .rootfs_tar import Progress, base_epoch, rootfs_path, rootfs_tar
 
 __all__ = ["AWS_ENV", "build_image", "say_nothing"]
 
@@ -71,7 +71,7 @@ def build_image(
     """The base image `name`, built (or found) in `cache`; nothing written to a layout.
 
     `arch` (amd64 or arm64; default: this machine's) other than the host's runs the image's
-    programs through qemu (`base_arch.ensure_emulation`).
+    programs through qemu (`arch.ensure_emulation`).
     """
     say = progress or say_nothing
     definition = load_definition(name)

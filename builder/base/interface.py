@@ -1,10 +1,10 @@
 """The runtime interface layer's entries (layer 3 of every base image).
 
 `/lambda-entrypoint.sh`, `/var/task` and `/var/runtime` in every image; in Python images
-also `/var/runtime/bootstrap`, `/usr/local/bin/aws-lambda-rie` (texts: `base_scripts`), this
+also `/var/runtime/bootstrap`, `/usr/local/bin/aws-lambda-rie` (texts: `scripts`), this
 repository's `runtime_interface` package under /var/runtime and the emulator (`lambdabox`
 and `lambdabox.emulator`, without its docker-only modules) under /var/runtime/emulator,
-outside the function's import path. Their bytecode is added by `base_bytecode`.
+outside the function's import path. Their bytecode is added by `bytecode`.
 
 The entries' paths and source digests are part of `ensure_base`'s layout key.
 """
@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from .base_def import BaseDefinition
-from .base_scripts import PROVIDED_ENTRYPOINT, PYTHON_ENTRYPOINT, RIE_LAUNCHER, python_bootstrap
-from .entries import Entry
+from ..layers.entries import Entry
+from .definition import BaseDefinition
+from .scripts import PROVIDED_ENTRYPOINT, PYTHON_ENTRYPOINT, RIE_LAUNCHER, python_bootstrap
 
 __all__ = ["REPO_ROOT", "runtime_interface_entries"]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Emulator modules left out of the image: the container driver and `lambdabox run` need docker.
 _EMULATOR_EXCLUDE = (  # docker-only modules: the container driver and `lambdabox run`

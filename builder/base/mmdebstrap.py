@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Sequence
 
-from builder.errors import BuilderError
+from ..oci.errors import BuilderError
 
 SHOWN = ("I: running apt-get update", "I: installing", "E:")
 

@@ -6,15 +6,15 @@ excludes (docs, man pages, locales, ... but the licences are kept) and the same 
 runtime run adds the runtime packages (installed by the host's apt into the chroot), and for
 Python images excludes the test extension modules and `nis` with its libraries, removes the
 stdlib's test suite and friends (`PYTHON_STRIP`) and the shipped bytecode, and recompiles the
-stdlib as unchecked-hash .pyc with PYTHONHASHSEED=0. `builder.mmdebstrap` runs the command.
+stdlib as unchecked-hash .pyc with PYTHONHASHSEED=0. `builder.base.mmdebstrap` runs the command.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .base_arch import host_arch
-from .base_def import BaseDefinition
+from .arch import host_arch
+from .definition import BaseDefinition
 
 __all__ = [
     "PATH_EXCLUDES",

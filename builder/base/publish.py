@@ -13,8 +13,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import BuilderError
-from .image import Image
+from ..oci.errors import BuilderError
+from ..oci.image import Image
 
 __all__ = ["DOCKER_REPOSITORY", "load_into_docker", "push"]
 
@@ -26,7 +26,7 @@ Progress = Callable[[str], None]
 
 def load_into_docker(image: Image, tag: str, say: Progress) -> str:
     """`docker load` the image as `tag` (through a docker-archive); returns the image ID."""
-    from .docker_archive import write_docker_archive
+    from ..oci.docker_archive import write_docker_archive
 
     say(f"loading into Docker as {tag}")
     with tempfile.TemporaryFile() as archive:

@@ -3,7 +3,7 @@
 A Debian root filesystem needs what `Entry` (0644/0755, uid 0) cannot express: /tmp 1777,
 /root 0700, setgid folders, group-owned files, hard links. So these layers keep each path's
 type, full mode, numeric uid/gid and link target, and normalize everything else the way the
-core does (`builder.tarball`): sorted paths, PAX format, empty user/group names, one mtime
+core does (`builder.layers.tarball`): sorted paths, PAX format, empty user/group names, one mtime
 (SOURCE_DATE_EPOCH), no xattrs, gzip with mtime 0. The blob goes through the core's `Cache`
 and comes back as a core `BlobLayer`.
 
@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from .cache import Cache
-from .config import History
-from .digest import HashingWriter
-from .errors import BuilderError
-from .layer import BlobLayer
-from .reproducible import GZIP_LEVEL, rfc3339
-from .tarball import LayerBlob, open_tar_stream
+from ..layers.cache import Cache
+from ..layers.tarball import LayerBlob
+from ..oci.config import History
+from ..oci.digest import HashingWriter
+from ..oci.errors import BuilderError
+from ..oci.layer import BlobLayer
+from ..oci.reproducible import GZIP_LEVEL, rfc3339
+from ..oci.tar_stream import open_tar_stream
 
 __all__ = ["RootfsEntry", "Tree", "diff_trees", "read_rootfs_tar", "rootfs_layer"]
 

@@ -7,7 +7,7 @@ SOURCE_DATE_EPOCH is set (`base_epoch`).
 The tarball of the OS run or of the runtime run (`rootfs_tar`) is kept in
 `<cache>/base/rootfs/<key>.tar` (`rootfs_path`), keyed by the definition's package inputs
 (`os_inputs` or `runtime_inputs`), the architecture and the epoch; a missing one is made by
-mmdebstrap (`base_mmdebstrap.mmdebstrap_args`) into a temp file, then moved into place.
+mmdebstrap (`mmdebstrap_args`) into a temp file, then moved into place.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ..layers.cache import Cache
+from ..oci.reproducible import canonical_json
 from . import mmdebstrap
-from .base_arch import host_arch
-from .base_def import BaseDefinition
-from .base_mmdebstrap import mmdebstrap_args
-from .cache import Cache
-from .reproducible import canonical_json
+from .arch import host_arch
+from .definition import BaseDefinition
+from .mmdebstrap_args import mmdebstrap_args
 
 __all__ = ["BASE_BUILDER_VERSION", "base_epoch", "base_key", "rootfs_path", "rootfs_tar"]
 
@@ -38,7 +38,7 @@ def base_epoch(definition: BaseDefinition, environ: dict[str, str] | None = None
     env = os.environ if environ is None else environ
     text = env.get("SOURCE_DATE_EPOCH", "").strip()
     if text:
-        from .reproducible import source_date_epoch
+        from ..oci.reproducible import source_date_epoch
 
         return source_date_epoch({"SOURCE_DATE_EPOCH": text})
     return definition.source_date_epoch

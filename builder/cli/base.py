@@ -3,7 +3,7 @@
 `lambdabox/cli.py` wires `add_arguments(parser)` and `run(args) -> int`, with `DESCRIPTION`
 as the command's description. `build` writes the image to --output (else to the cached
 layout of `ensure_base`), prints its digests and sizes, and with --load / --push copies it
-to Docker or a registry (`base_publish`). Exit statuses: 0 success, 1 failure, 2 usage.
+to Docker or a registry (`builder.base.publish`). Exit statuses: 0 success, 1 failure, 2 usage.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .base import build_base, ensure_base, image_summary
-from .base_arch import host_arch, normalize_arch
-from .base_def import base_names, load_definition
-from .base_publish import DOCKER_REPOSITORY, load_into_docker, push
-from .cache import Cache
-from .errors import BuilderError
+from ..base.arch import host_arch, normalize_arch
+from ..base.build import build_base, ensure_base, image_summary
+from ..base.definition import base_names, load_definition
+from ..base.publish import DOCKER_REPOSITORY, load_into_docker, push
+from ..layers.cache import Cache
+from ..oci.errors import BuilderError
 
 __all__ = ["DESCRIPTION", "add_arguments", "run"]
 
@@ -112,7 +112,7 @@ def _build(args: argparse.Namespace, say: Any) -> int:
             image = build_base(args.name, output=args.output, cache=cache, progress=say, arch=arch)
             layout = Path(args.output)
         else:
-            from .oci_layout import read_layout
+            from ..oci.layout import read_layout
 
             layout = ensure_base(args.name, cache, progress=say, arch=arch)
             image = read_layout(layout, args.name)

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .cache import Cache
-from .errors import BuilderError
-from .export import ExportError
-from .image import Image
-from .oci_layout import read_layout
+from ..export import ExportError
+from ..layers.cache import Cache
+from ..oci.errors import BuilderError
+from ..oci.image import Image
+from ..oci.layout import read_layout
 
 __all__ = ["daemon_base", "resolve_base"]
 
@@ -76,8 +76,8 @@ def resolve_base(
     the arm64 base, named e.g. python3.11-arm64; x86_64: amd64), else this machine's.
     """
     if base is None:
-        from .base import ensure_base
-        from .base_arch import arch_of_platform
+        from ..base.arch import arch_of_platform
+        from ..base.build import ensure_base
 
         arch = arch_of_platform(platform) if platform else None
         # built on first use (about 20 s; arm64 on x86_64 through qemu, longer)

@@ -17,15 +17,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .cache import Cache
-from .cli_base_resolution import resolve_base
-from .cli_common import add_common_arguments, fail, long_step, python_version, say_for, split_tag
-from .errors import BuilderError
-from .export import DockerSDKExporter, SkopeoExporter
-from .function import Step, build_function
-from .image import Image
-from .oci_layout import read_layout, write_layout
-from .reproducible import source_date_epoch
+from ..export import DockerSDKExporter, SkopeoExporter
+from ..function.build import Step, build_function
+from ..layers.cache import Cache
+from ..oci.errors import BuilderError
+from ..oci.image import Image
+from ..oci.layout import read_layout, write_layout
+from ..oci.reproducible import source_date_epoch
+from .base_resolution import resolve_base
+from .common import add_common_arguments, fail, long_step, python_version, say_for, split_tag
 
 __all__ = ["BUILD_DESCRIPTION", "add_build_arguments", "run_build"]
 
@@ -96,7 +96,7 @@ def _build_dockerfile(
     args: argparse.Namespace, context: Path, name: str, tag: str, say: Callable[[str], None]
 ) -> int:
     """A user Dockerfile: Docker builds it; the result is exported like our builds."""
-    from builder import dockerfile
+    from ..function import dockerfile
 
     dockerfile_path: Path = args.dockerfile
     if not dockerfile_path.is_file():

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import BuilderError
+from ..oci.errors import BuilderError
 
 __all__ = [
     "add_common_arguments",

@@ -3,7 +3,7 @@
 `lambdabox/cli.py` wires `add_package_arguments(parser)` and `run_package(args) -> int`. The
 code folder and its dependencies (pip for the Lambda platform, wheels only; with
 --build-sdists, source-only requirements built in the base image) go into the .zip
-(`function_package.write_lambda_zip`; default .lambdabox/out/NAME.zip). Exit statuses:
+(`builder.function.lambda_zip.write_lambda_zip`; default .lambdabox/out/NAME.zip). Exit statuses:
 0 success, 1 failure (the message names the fix), 2 usage error.
 """
 
@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .cache import Cache
-from .cli_base_resolution import resolve_base
-from .cli_common import add_common_arguments, fail, python_version, say_for, split_tag
-from .errors import BuilderError
-from .function_package import write_lambda_zip
+from ..function.lambda_zip import write_lambda_zip
+from ..layers.cache import Cache
+from ..oci.errors import BuilderError
+from .base_resolution import resolve_base
+from .common import add_common_arguments, fail, python_version, say_for, split_tag
 
 __all__ = ["add_package_arguments", "run_package"]
 
@@ -44,7 +44,7 @@ def run_package(args: argparse.Namespace) -> int:
         output: Path = args.output or Path(".lambdabox") / "out" / f"{name}.zip"
         sdists = None
         if args.build_sdists:
-            from .sdist_build import SdistBuilder
+            from ..function.sdists import SdistBuilder
 
             cache = Cache.default()
             base, base_name = resolve_base(

@@ -12,13 +12,13 @@ import argparse
 import json
 from pathlib import Path
 
-from .cache import Cache
-from .cli_base_resolution import resolve_base
-from .cli_common import fail, say_for
-from .errors import BuilderError
-from .oci_layout import read_layout, write_layout
-from .rebase import rebase
-from .validate import validate_layout
+from ..function.rebase import rebase
+from ..layers.cache import Cache
+from ..oci.errors import BuilderError
+from ..oci.layout import read_layout, write_layout
+from ..oci.validate import validate_layout
+from .base_resolution import resolve_base
+from .common import fail, say_for
 
 __all__ = ["add_rebase_arguments", "run_rebase"]
 
@@ -53,7 +53,7 @@ def run_rebase(args: argparse.Namespace) -> int:
 
 
 def _only_tag(layout: Path) -> str:
-    from .manifest import ANNOTATION_REF_NAME, Index
+    from ..oci.manifest import ANNOTATION_REF_NAME, Index
 
     index = Index.from_json((layout / "index.json").read_bytes())
     return index.manifests[0].annotations.get(ANNOTATION_REF_NAME, "latest")

@@ -3,7 +3,7 @@
     image = build_function(Path("src"), base=read_layout(Path("base")), handler="app.handler",
                            requirements=Path("requirements.txt"), cache=Cache.default())
 
-Layers on top of the base, least volatile first: the dependencies (`function_deps`, pip on the
+Layers on top of the base, least volatile first: the dependencies (`dependencies`, pip on the
 host for the Lambda platform, cached by the requirements file), each Lambda layer (a folder or
 .zip, unpacked under /opt), then the function code at /var/task (a folder, honouring
 `.lambdaboxignore`, or a .zip). A code-only change therefore rebuilds one small layer; every
@@ -23,20 +23,20 @@ from functools import partial
 from pathlib import Path
 from typing import IO
 
-from .build_layer import layer_from_entries
-from .cache import Cache
-from .digest import Digest
-from .entries import Entry
-from .errors import BuilderError
-from .function_deps import DependencySpec, Runner, dependency_layer
-from .function_deps import _run as _run_pip
-from .image import Image
-from .layer import BlobLayer, Layer
+from ..layers.build import layer_from_entries
+from ..layers.cache import Cache
+from ..layers.entries import Entry
+from ..layers.tarball import LayerBlob
+from ..layers.tree import entries_from_tree
+from ..layers.zip_package import ZipPackage
+from ..oci.digest import Digest
+from ..oci.errors import BuilderError
+from ..oci.image import Image
+from ..oci.layer import BlobLayer, Layer
+from ..oci.reproducible import DEFAULT_EPOCH, rfc3339
+from .dependencies import DependencySpec, Runner, dependency_layer
+from .dependencies import _run as _run_pip
 from .rebase import ANNOTATION_BASE_LAYERS
-from .reproducible import DEFAULT_EPOCH, rfc3339
-from .tarball import LayerBlob
-from .tree import entries_from_tree
-from .zip_package import ZipPackage
 
 __all__ = ["Step", "build_function"]
 
@@ -155,7 +155,7 @@ def build_function(
     `source` is the code folder or a Lambda .zip; `handler` becomes the CMD; `env` is added
     to the base's environment. `progress` is called once per layer built or found in `cache`.
     `run` runs pip (an injectable port: `run(argv) -> CompletedProcess`). `build_sdists`
-    builds the wheels of source-only requirements inside `base` (`sdist_build`; needs Docker),
+    builds the wheels of source-only requirements inside `base` (`sdists`; needs Docker),
     reporting through `say`. `bytecode` ships the dependencies' .pyc files (`bytecode`).
     `skip`: paths never read from the code or layer folders (the build's own output).
     """
@@ -178,7 +178,7 @@ def build_function(
     if requirements is not None:
         sdists = None
         if build_sdists:
-            from .sdist_build import SdistBuilder
+            from .sdists import SdistBuilder
 
             sdists = SdistBuilder(
                 base, cache=cache, pip_args=pip_args, say=say, base_name=base_name

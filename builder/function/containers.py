@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from .errors import BuilderError
-from .image import Image
+from ..oci.errors import BuilderError
+from ..oci.image import Image
 
 __all__ = ["ContainerPort", "DockerContainers", "Mount"]
 
@@ -118,7 +118,7 @@ class DockerContainers:
 
 
 def _ensure_loaded(client: Any, image: Image, not_found: type[Exception]) -> None:
-    from .docker_archive import write_docker_archive
+    from ..oci.docker_archive import write_docker_archive
 
     try:
         client.images.get(str(image.config_digest))

@@ -8,7 +8,7 @@ unchanged requirements file costs one cache lookup and pip is not run at all.
 
 `pip_cleanup.clean_install` makes pip's output deterministic (the core does the timestamps
 and the ordering), and `bytecode` adds the `.pyc` files. A requirement with no wheel is an
-error naming it, unless the caller passes `build_sdist` (`--build-sdists`: `sdist_build`
+error naming it, unless the caller passes `build_sdist` (`--build-sdists`: `sdists`
 builds the wheel inside the base image, and the install runs again with it). A requirements
 file without pinned versions is still resolved at cache-fill time: pin them (`pkg==1.2.3`)
 for reproducible dependency layers.
@@ -27,17 +27,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build_layer import FORMAT_VERSION
-from .bytecode import bytecode_tag, compile_tree
-from .cache import Cache
-from .config import History
-from .entries import Entry, normalize
-from .errors import BuilderError
-from .layer import BlobLayer
+from ..layers.build import FORMAT_VERSION
+from ..layers.bytecode import bytecode_tag, compile_tree
+from ..layers.cache import Cache
+from ..layers.entries import Entry, normalize
+from ..layers.tarball import write_layer_blob
+from ..layers.tree import IgnoreRules, entries_from_tree
+from ..oci.config import History
+from ..oci.errors import BuilderError
+from ..oci.layer import BlobLayer
+from ..oci.reproducible import DEFAULT_EPOCH, GZIP_LEVEL, canonical_json, rfc3339
 from .pip_cleanup import clean_install
-from .reproducible import DEFAULT_EPOCH, GZIP_LEVEL, canonical_json, rfc3339
-from .tarball import write_layer_blob
-from .tree import IgnoreRules, entries_from_tree
 
 __all__ = [
     "DEFAULT_PIP",
@@ -51,7 +51,7 @@ __all__ = [
 
 Runner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
 SdistBuild = Callable[[str], Path]
-"""Builds a wheel from a requirement's sdist; returns the folder holding it (`sdist_build`)."""
+"""Builds a wheel from a requirement's sdist; returns the folder holding it (`sdists`)."""
 DEFAULT_PIP: tuple[str, ...] = (sys.executable, "-m", "pip")
 _NO_WHEEL = re.compile(r"(?:satisfies the requirement|matching distribution found for) ([^\s;]+)")
 _REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from builder.errors import BuilderError
+from ..oci.errors import BuilderError
 
 DOCKER_CLI = "/usr/bin/docker"
 

@@ -13,12 +13,12 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from ._atomic import TempFile
-from .entries import Entry, normalize
-from .errors import BuilderError
-from .function_deps import DependencySpec, Runner, SdistBuild, install_dependencies
-from .function_deps import _run as _run_pip
-from .tree import IgnoreRules, entries_from_tree
+from ..layers.entries import Entry, normalize
+from ..layers.tree import IgnoreRules, entries_from_tree
+from ..oci._atomic import TempFile
+from ..oci.errors import BuilderError
+from .dependencies import DependencySpec, Runner, SdistBuild, install_dependencies
+from .dependencies import _run as _run_pip
 
 __all__ = ["ZIP_DATE", "write_lambda_zip", "write_zip"]
 
@@ -71,7 +71,7 @@ def write_lambda_zip(
 ) -> None:
     """The code folder `source` plus its dependencies (pip, as for images) as a .zip at `out`.
 
-    `build_sdist` builds wheels of source-only requirements (see `sdist_build`).
+    `build_sdist` builds wheels of source-only requirements (see `sdists`).
     """
     if not source.is_dir():
         raise BuilderError(f"{source} is not a folder; pass the folder that holds the code")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .errors import BuilderError
-from .image import Image
-from .manifest import ANNOTATION_BASE_DIGEST, ANNOTATION_BASE_NAME
+from ..oci.errors import BuilderError
+from ..oci.image import Image
+from ..oci.manifest import ANNOTATION_BASE_DIGEST, ANNOTATION_BASE_NAME
 
 __all__ = ["ANNOTATION_BASE_LAYERS", "base_layer_count", "rebase"]
 

@@ -1,6 +1,6 @@
 """`--build-sdists`: wheels of source-only requirements, built inside the base image.
 
-Dependencies are installed on the host as wheels for the target (`function_deps`). When pip
+Dependencies are installed on the host as wheels for the target (`dependencies`). When pip
 finds no wheel of a requirement and the user opted in, `SdistBuilder(requirement)` runs
 
     python3 -m pip wheel --no-deps --wheel-dir /wheels REQUIREMENT
@@ -30,11 +30,11 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from .cache import Cache
+from ..layers.cache import Cache
+from ..oci.errors import BuilderError
+from ..oci.image import Image
+from ..oci.reproducible import canonical_json
 from .containers import ContainerPort, Mount
-from .errors import BuilderError
-from .image import Image
-from .reproducible import canonical_json
 
 __all__ = ["SdistBuilder", "container_pip_options"]
 

@@ -10,11 +10,11 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from ..oci.config import History
+from ..oci.layer import BlobLayer
+from ..oci.reproducible import DEFAULT_EPOCH, GZIP_LEVEL, canonical_json, rfc3339
 from .cache import Cache
-from .config import History
 from .entries import Entry, normalize
-from .layer import BlobLayer
-from .reproducible import DEFAULT_EPOCH, GZIP_LEVEL, canonical_json, rfc3339
 from .tarball import write_layer_blob
 from .tree import IgnoreRules, entries_from_tree
 from .zip_package import ZipPackage

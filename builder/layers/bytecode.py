@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .errors import BuilderError
+from ..oci.errors import BuilderError
 
 __all__ = ["bytecode_tag", "compile_argv", "compile_tree"]
 

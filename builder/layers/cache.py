@@ -20,10 +20,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
-from ._atomic import TempFile, atomic_write
-from .digest import Digest
-from .errors import CacheError
-from .reproducible import canonical_json
+from ..oci._atomic import TempFile, atomic_write
+from ..oci.digest import Digest
+from ..oci.errors import CacheError
+from ..oci.reproducible import canonical_json
 from .tarball import LayerBlob
 
 __all__ = ["CACHE_ENV", "Cache"]

@@ -15,8 +15,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO, Literal, Protocol
 
-from .digest import Digest, hash_file
-from .errors import UnsafePathError
+from ..oci.digest import Digest, hash_file
+from ..oci.errors import UnsafePathError
 
 __all__ = ["BytesSource", "Entry", "FileSource", "Kind", "Source", "normalize", "split_path"]
 

@@ -10,22 +10,18 @@ nothing is held in memory but a chunk.
 from __future__ import annotations
 
 import gzip
-import io
 import tarfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from . import media_types
-from .digest import Digest, HashingReader, HashingWriter, Writable
+from ..oci import media_types
+from ..oci.digest import Digest, HashingReader, HashingWriter, Writable
+from ..oci.errors import BuilderError
+from ..oci.reproducible import DEFAULT_EPOCH, GZIP_LEVEL
+from ..oci.tar_stream import open_tar_stream
 from .entries import Entry, normalize
-from .errors import BuilderError
-from .reproducible import DEFAULT_EPOCH, GZIP_LEVEL
 
-if TYPE_CHECKING:
-    from _typeshed import ReadableBuffer
-
-__all__ = ["LayerBlob", "open_tar_stream", "write_layer_blob", "write_tar"]
+__all__ = ["LayerBlob", "write_layer_blob", "write_tar"]
 
 _TYPES = {"file": tarfile.REGTYPE, "dir": tarfile.DIRTYPE, "symlink": tarfile.SYMTYPE}
 
@@ -74,26 +70,6 @@ def _changed(entry: Entry) -> BuilderError:
         f"{entry.origin or entry.path} changed while the layer was being written; "
         "build again once nothing is writing to the source tree"
     )
-
-
-def open_tar_stream(out: Writable) -> tarfile.TarFile:
-    """A write-only PAX tar stream into `out` (no seeking, so any sink will do)."""
-    return tarfile.open(fileobj=_Forward(out), mode="w|", format=tarfile.PAX_FORMAT)
-
-
-class _Forward(io.RawIOBase):
-    """A write-only file object over any `write()` sink, as `tarfile` wants one."""
-
-    def __init__(self, sink: Writable) -> None:
-        super().__init__()
-        self._sink = sink
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: ReadableBuffer, /) -> int:
-        self._sink.write(bytes(data))
-        return memoryview(data).nbytes
 
 
 def write_layer_blob(

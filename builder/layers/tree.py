@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..oci.errors import BuilderError, UnsafePathError
 from .entries import Entry, FileSource
-from .errors import BuilderError, UnsafePathError
 
 __all__ = ["DEFAULT_IGNORES", "IGNORE_FILE", "IgnoreRules", "entries_from_tree"]
 

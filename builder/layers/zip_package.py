@@ -8,9 +8,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from .digest import Digest, hash_stream
+from ..oci.digest import Digest, hash_stream
+from ..oci.errors import BuilderError, UnsafePathError
 from .entries import Entry, split_path
-from .errors import BuilderError, UnsafePathError
 
 __all__ = ["ZipPackage"]
 

@@ -20,7 +20,7 @@ from .errors import BuilderError, LayoutError
 from .image import Image
 from .manifest import ANNOTATION_REF_NAME, Index
 from .reproducible import DEFAULT_EPOCH, canonical_json
-from .tarball import open_tar_stream
+from .tar_stream import open_tar_stream
 
 __all__ = ["write_docker_archive"]
 

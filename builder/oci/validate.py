@@ -23,8 +23,8 @@ from .digest import Digest, HashingReader, hash_stream
 from .errors import BuilderError, ValidationError
 from .image import Image
 from .layer import uncompressed
+from .layout import INDEX_FILE, LAYOUT_FILE, blob_path
 from .manifest import ANNOTATION_REF_NAME, Descriptor
-from .oci_layout import INDEX_FILE, LAYOUT_FILE, blob_path
 
 __all__ = ["validate_image", "validate_layout"]
 
