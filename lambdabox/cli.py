@@ -46,7 +46,7 @@ COMMANDS = (
     Command(
         "run",
         "run a function image in hardened containers and serve the Invoke API",
-        "lambdabox.emulator.run_cli",
+        "lambdabox.emulator.container.cli",
         epilog="",
     ),
     Command(

@@ -3,7 +3,7 @@
 `/lambda-entrypoint.sh`, `/var/task` and `/var/runtime` in every image; in Python images
 also `/var/runtime/bootstrap`, `/usr/local/bin/aws-lambda-rie` (texts: `scripts`), this
 repository's `runtime_interface` package under /var/runtime and the emulator (`lambdabox`
-and `lambdabox.emulator`, without its docker-only modules) under /var/runtime/emulator,
+and `lambdabox.emulator`, without its docker-only `container/` folder) under /var/runtime/emulator,
 outside the function's import path. Their bytecode is added by `bytecode`.
 
 The entries' paths and source digests are part of `ensure_base`'s layout key.
@@ -22,24 +22,20 @@ __all__ = ["REPO_ROOT", "runtime_interface_entries"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-# Emulator modules left out of the image: the container driver and `lambdabox run` need docker.
-_EMULATOR_EXCLUDE = (  # docker-only modules: the container driver and `lambdabox run`
-    "container.py",
-    "container_docker.py",
-    "container_extensions.py",
-    "container_handle.py",
-    "run_cli.py",
-)
+# Emulator folders left out of the image: `container/` (the container driver and `lambdabox
+# run`) needs docker.
+_EMULATOR_EXCLUDE = ("container",)
 
 
 def _source_files(package: Path, exclude: Sequence[str] = ()) -> list[Path]:
+    """The package's sources, but for its subfolders named in `exclude`."""
     return sorted(
         p
         for p in package.rglob("*")
         if p.is_file()
         and "__pycache__" not in p.parts
         and p.suffix in (".py", ".typed")
-        and p.name not in exclude
+        and p.relative_to(package).parts[0] not in exclude
     )
 
 

@@ -1,20 +1,31 @@
-"""Run the emulator in a background thread for tests, and call it over real HTTP."""
+"""The emulator in a background thread for tests, called over real HTTP.
+
+`emulator(command)` runs a runtime command (e.g. `python_runtime("app.handler")`) in process
+mode; `container_emulator(image, client)` runs an image in container mode (needs Docker)
+and checks that no container outlives it. Both yield a `RunningEmulator`: the harness's
+`BackgroundEmulator` plus a requests session and waits on its log lines.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import requests
 
 from lambdabox.emulator.config import EmulatorConfig, FunctionConfig
+from lambdabox.emulator.container import RUN_LABEL, ContainerDriver
 from lambdabox.harness import BackgroundEmulator
 
-SCENARIOS = Path(__file__).parent / "scenarios"
+EMULATOR_SCENARIO = Path(__file__).resolve().parents[2] / "tests" / "scenarios" / "emulator"
+"""The repository's scenario for the emulator's own tests: the default working folder."""
 
 
 class RunningEmulator(BackgroundEmulator):
@@ -61,6 +72,7 @@ class RunningEmulator(BackgroundEmulator):
 
 
 def python_runtime(handler: str) -> tuple[str, ...]:
+    """`python -m runtime_interface HANDLER` with this interpreter."""
     return (sys.executable, "-m", "runtime_interface", handler)
 
 
@@ -68,7 +80,7 @@ def python_runtime(handler: str) -> tuple[str, ...]:
 def emulator(
     command: Sequence[str],
     *,
-    cwd: Path = SCENARIOS / "emulator",
+    cwd: Path = EMULATOR_SCENARIO,
     timeout_s: float = 30,
     max_concurrency: int = 1,
     runtime_concurrency: int = 1,
@@ -78,6 +90,7 @@ def emulator(
     extensions_dir: Path | None = None,
     init_timeout_s: float = 10.0,
 ) -> Iterator[RunningEmulator]:
+    """The emulator running `command` in process mode, on free ports; stopped on exit."""
     config = EmulatorConfig(
         command=tuple(command),
         cwd=str(cwd),
@@ -98,3 +111,56 @@ def emulator(
         yield running
     finally:
         running.stop()
+
+
+def run_containers(client: Any, run_id: str) -> list[Any]:
+    """The containers (running or not) of the `lambdabox run` with id `run_id`."""
+    return list(client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_id}"}))
+
+
+class ContainerEmulator(RunningEmulator):
+    """RunningEmulator whose driver is closed after the emulator, as `lambdabox run` does."""
+
+    def __init__(self, config: EmulatorConfig, driver: ContainerDriver) -> None:
+        super().__init__(config)
+        self.driver = driver
+
+    def stop(self) -> None:
+        try:
+            super().stop()
+        finally:
+            asyncio.run(self.driver.close())
+
+    def containers(self) -> list[str]:
+        return self.driver.created()
+
+
+@contextmanager
+def container_emulator(
+    image: str,
+    client: Any,
+    *,
+    timeout_s: float = 30,
+    max_concurrency: int = 1,
+    memory_mb: int = 256,
+    eager: bool = True,
+) -> Iterator[ContainerEmulator]:
+    """The emulator in container mode for `image`; on exit, no container of it may remain."""
+    run_id = f"t{uuid.uuid4().hex[:10]}"
+    driver = ContainerDriver(image, run_id=run_id, memory_mb=memory_mb)
+    config = EmulatorConfig(
+        command=(),
+        driver=driver,
+        function=FunctionConfig(name="scenario", timeout_s=timeout_s, memory_mb=memory_mb),
+        invoke_port=0,
+        runtime_api_port=0,
+        max_concurrency=max_concurrency,
+        eager_init=eager,
+    )
+    running = ContainerEmulator(config, driver)
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+        assert run_containers(client, run_id) == [], "a container outlived the emulator"

@@ -19,7 +19,7 @@ from lambdabox.emulator.config import (
     split_address,
     timeout_and_memory,
 )
-from lambdabox.emulator.container import ContainerDriver, default_client, describe_error
+from lambdabox.emulator.container.driver import ContainerDriver, default_client, describe_error
 
 DESCRIPTION = """\
 Run a function image as Lambda does: each execution environment is a container of IMAGE

@@ -10,9 +10,9 @@ The driver talks to Docker through a narrow port so that a fake client can stand
 `client.images.get`. Blocking calls never run on the event loop: they go through an
 executor, and each container's log stream (and its exit) is followed in a thread of its own.
 
-Modules: this one (`ContainerDriver`: creating, hardening, cleaning up), `container_handle`
-(`RuntimeContainer`: one running container), `container_extensions` (the image's
-/opt/extensions) and `container_docker` (the docker SDK, its errors and exit statuses).
+Modules: this one (`ContainerDriver`: creating, hardening, cleaning up), `handle`
+(`RuntimeContainer`: one running container), `extensions` (the image's /opt/extensions)
+and `docker_sdk` (the docker SDK, its errors and exit statuses).
 None of them is bundled into base images: they need the docker SDK.
 """
 
@@ -27,19 +27,19 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from lambdabox.emulator.container_docker import (
+from lambdabox.emulator.container.docker_sdk import (
     default_client,
     describe_error,
     docker_errors,
     exit_status,
 )
-from lambdabox.emulator.container_extensions import list_extensions
-from lambdabox.emulator.container_handle import START_FAILED, RuntimeContainer
+from lambdabox.emulator.container.extensions import list_extensions
+from lambdabox.emulator.container.handle import START_FAILED, RuntimeContainer
 
 RUN_LABEL = "lambdabox.run"
 _T = TypeVar("_T")
 
-# Also importable from here, as before the split into container_* modules.
+# Also importable from here and from the package, as before the split into modules.
 __all__ = [
     "RUN_LABEL",
     "START_FAILED",

@@ -9,7 +9,7 @@ import tarfile
 from collections.abc import Callable
 from typing import Any
 
-from lambdabox.emulator.container_docker import docker_errors
+from lambdabox.emulator.container.docker_sdk import docker_errors
 
 
 def list_extensions(container: Any, directory: str = "/opt/extensions") -> list[str]:

@@ -16,11 +16,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from lambdabox.emulator.cgroup import MemoryProbe, catches_sigterm, cgroup_candidates
-from lambdabox.emulator.container_docker import docker_errors, exit_status
-from lambdabox.emulator.container_extensions import exec_extension
+from lambdabox.emulator.container.docker_sdk import docker_errors, exit_status
+from lambdabox.emulator.container.extensions import exec_extension
 
 if TYPE_CHECKING:
-    from lambdabox.emulator.container import ContainerDriver
+    from lambdabox.emulator.container.driver import ContainerDriver
 
 START_FAILED = 127  # the exit status reported when Docker could not start the container
 _MIB = 1024 * 1024
