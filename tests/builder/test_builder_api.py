@@ -9,7 +9,7 @@ from pathlib import Path
 
 import builder
 
-ROOT = str(Path(__file__).resolve().parent.parent)
+ROOT = str(Path(__file__).resolve().parents[2])
 
 LOADED = """
 import sys

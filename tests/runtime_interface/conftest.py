@@ -1,8 +1,7 @@
-"""Fixtures: the strict Runtime API server and the client as a real subprocess."""
+"""Fixtures for the client's tests: the strict Runtime API server, the client as a subprocess."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -11,42 +10,9 @@ from pathlib import Path
 import pytest
 
 from lambdabox.testing import RuntimeAPIServer
+from lambdabox.testing.runtime_process import RuntimeProcess, runtime_env
 
-SCENARIOS = Path(__file__).parent / "scenarios"
-
-
-class RuntimeProcess:
-    """`python -m runtime_interface HANDLER` in a scenario folder, its output in a file."""
-
-    def __init__(self, proc: subprocess.Popen[bytes], output: Path) -> None:
-        self.proc = proc
-        self.output_path = output
-
-    def output(self) -> str:
-        return self.output_path.read_bytes().decode("utf-8")
-
-    def wait(self, timeout: float = 10.0) -> int:
-        return self.proc.wait(timeout)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(5)
-
-
-def runtime_env(api_address: str, **extra: str) -> dict[str, str]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "LANG": "C.UTF-8",
-        "AWS_LAMBDA_RUNTIME_API": api_address,
-        "AWS_LAMBDA_FUNCTION_NAME": "scenario",
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
-        "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/scenario",
-        "AWS_LAMBDA_LOG_STREAM_NAME": "2026/11/27/[$LATEST]abc",
-    }
-    env.update(extra)
-    return env
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 
 @pytest.fixture

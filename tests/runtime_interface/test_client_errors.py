@@ -6,9 +6,9 @@ import json
 from collections.abc import Callable
 
 import pytest
-from conftest import RuntimeProcess
 
 from lambdabox.testing import RuntimeAPIServer
+from lambdabox.testing.runtime_process import RuntimeProcess
 
 Start = Callable[..., RuntimeProcess]
 NBSP = "\u00a0"

@@ -9,9 +9,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import RuntimeProcess
-
 from lambdabox.testing import RuntimeAPIServer
+from lambdabox.testing.runtime_process import RuntimeProcess
 
 Start = Callable[..., RuntimeProcess]
 

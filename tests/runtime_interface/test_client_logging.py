@@ -9,9 +9,8 @@ import struct
 import time
 from collections.abc import Callable
 
-from conftest import RuntimeProcess
-
 from lambdabox.testing import RuntimeAPIServer
+from lambdabox.testing.runtime_process import RuntimeProcess
 
 Start = Callable[..., RuntimeProcess]
 TEXT_LINE = re.compile(r"^\[(\w+)\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t([^\t]*)\t(.*)$")

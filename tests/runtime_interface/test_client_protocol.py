@@ -8,10 +8,12 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-
-from conftest import SCENARIOS, RuntimeProcess, runtime_env
+from pathlib import Path
 
 from lambdabox.testing import RuntimeAPIServer
+from lambdabox.testing.runtime_process import RuntimeProcess, runtime_env
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 Start = Callable[..., RuntimeProcess]
 

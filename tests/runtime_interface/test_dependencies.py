@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = str(Path(__file__).resolve().parent.parent)
+ROOT = str(Path(__file__).resolve().parents[2])
 # -S: no site, so an editable install's import hooks do not count against the client.
 PY = [sys.executable, "-S"]
 ENV = {"PYTHONPATH": ROOT, "PATH": os.environ.get("PATH", "")}

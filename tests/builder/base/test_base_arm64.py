@@ -18,12 +18,11 @@ import subprocess
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_base_images import cache_for_bases, cannot_build_bases, docker_client_or_skip
 
 from builder import Cache, read_layout, validate_layout, write_docker_archive
 from builder.base import build_base, build_image, ensure_base, mmdebstrap_args
@@ -96,7 +95,7 @@ def test_every_cache_key_covers_the_architecture(tmp_path: Path) -> None:
 # --- builds ------------------------------------------------------------------------------
 
 
-def _cannot_build_arm64() -> str:
+def _cannot_build_arm64(cannot_build_bases: Callable[[], str]) -> str:
     """Why this machine cannot build arm64 images at all ("" if it can)."""
     reason = cannot_build_bases()  # root, mmdebstrap, the mirror
     if reason or host_arch() == ARM:
@@ -111,8 +110,12 @@ def _cannot_build_arm64() -> str:
 
 
 @pytest.fixture(scope="session")
-def arm_cache(tmp_path_factory: pytest.TempPathFactory) -> Cache:
-    reason = _cannot_build_arm64()
+def arm_cache(
+    tmp_path_factory: pytest.TempPathFactory,
+    cannot_build_bases: Callable[[], str],
+    cache_for_bases: Callable[[pytest.TempPathFactory, str], Cache],
+) -> Cache:
+    reason = _cannot_build_arm64(cannot_build_bases)
     if reason:
         pytest.skip(reason)
     ensure_emulation(ARM, print)  # registers qemu with binfmt_misc if needed; errors fail
@@ -228,7 +231,7 @@ def _docker(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str
 
 
 @pytest.fixture(scope="session")
-def arm_python_tag(arm_python: Path) -> Iterator[str]:
+def arm_python_tag(arm_python: Path, docker_client_or_skip: Callable[[], Any]) -> Iterator[str]:
     """The arm64 python3.11 base loaded into Docker under a test tag."""
     client = docker_client_or_skip()
     image = read_layout(arm_python, "python3.11")

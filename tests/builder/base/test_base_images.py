@@ -16,7 +16,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -106,27 +106,12 @@ def test_diff_refuses_removed_paths() -> None:
 # --- builds ------------------------------------------------------------------------------
 
 
-def cannot_build_bases() -> str:
-    """Why this machine cannot build base images ("" if it can)."""
-    if os.geteuid() != 0:
-        return "building base images needs root (mmdebstrap)"
-    if shutil.which("mmdebstrap") is None:
-        return "mmdebstrap is not installed"
-    try:
-        urllib.request.urlopen("http://deb.debian.org/debian/dists/bookworm/InRelease", timeout=10)
-    except OSError as exc:
-        return f"deb.debian.org unreachable: {exc}"
-    return ""
-
-
-def cache_for_bases(tmp_path_factory: pytest.TempPathFactory, name: str) -> Cache:
-    """$LAMBDABOX_CACHE when set (reused across runs), else a new empty cache `name`."""
-    root = os.environ.get("LAMBDABOX_CACHE")
-    return Cache(Path(root) if root else tmp_path_factory.mktemp(name))
-
-
 @pytest.fixture(scope="session")
-def base_cache(tmp_path_factory: pytest.TempPathFactory) -> Cache:
+def base_cache(
+    tmp_path_factory: pytest.TempPathFactory,
+    cannot_build_bases: Callable[[], str],
+    cache_for_bases: Callable[[pytest.TempPathFactory, str], Cache],
+) -> Cache:
     reason = cannot_build_bases()
     if reason:
         pytest.skip(reason)
@@ -231,19 +216,10 @@ def test_ensure_base_returns_a_cached_layout(built: dict[str, Image], base_cache
 # --- Docker ------------------------------------------------------------------------------
 
 
-def docker_client_or_skip() -> Any:
-    """A Docker SDK client, or a skip naming why there is none."""
-    docker = pytest.importorskip("docker")
-    try:
-        client = docker.from_env()
-        client.ping()
-    except docker.errors.DockerException as exc:
-        pytest.skip(f"no Docker daemon: {exc}")
-    return client
-
-
 @pytest.fixture(scope="session")
-def loaded(built: dict[str, Image]) -> Iterator[dict[str, str]]:
+def loaded(
+    built: dict[str, Image], docker_client_or_skip: Callable[[], Any]
+) -> Iterator[dict[str, str]]:
     """name -> a tag in the local Docker daemon (BuildKit's FROM needs a tag, not an ID)."""
     client = docker_client_or_skip()
     ids, tags = {}, {}

@@ -13,14 +13,13 @@ import sys
 import tarfile
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from builder import BuilderError, Cache, Image, read_layout, validate_layout, write_layout
-from builder.export import DockerSDKExporter
 from builder.function.build import Step, build_function
 from builder.function.dependencies import SdistOnlyError
 from builder.function.lambda_zip import write_lambda_zip
@@ -34,28 +33,6 @@ from lambdabox.cli import main as lambdabox_main
 SKOPEO = shutil.which("skopeo")
 DOCKER = "/usr/bin/docker"
 WHEELS = ("six==1.17.0", "charset-normalizer==3.4.1", "idna==3.10")
-
-
-def docker_works() -> bool:
-    if not Path(DOCKER).exists():
-        return False
-    probe = subprocess.run([DOCKER, "version"], capture_output=True, timeout=30, check=False)
-    return probe.returncode == 0
-
-
-needs_docker = pytest.mark.skipif(
-    SKOPEO is None or not docker_works(), reason="needs skopeo and a Docker daemon"
-)
-
-
-def write_app(folder: Path, body: str = "return {'ok': True}") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "app.py").write_text(f"def handler(event, context):\n    {body}\n")
-    (folder / "lib").mkdir(exist_ok=True)
-    (folder / "lib" / "helper.py").write_text("VALUE = 1\n")
-    (folder / "notes.log").write_text("ignored\n")
-    (folder / ".lambdaboxignore").write_text("*.log\n")
-    return folder
 
 
 def read_member(layer: Layer, name: str) -> bytes:
@@ -114,7 +91,7 @@ def requirements(tmp_path: Path) -> Path:
     return path
 
 
-def test_build_from_a_folder(tmp_path: Path) -> None:
+def test_build_from_a_folder(tmp_path: Path, write_app: Callable[..., Path]) -> None:
     base = random_image(layers=2, seed=1)
     steps: list[Step] = []
     image = build_function(
@@ -148,7 +125,9 @@ def test_build_from_a_folder(tmp_path: Path) -> None:
     assert annotations[ANNOTATION_BASE_LAYERS] == "2"
 
 
-def test_a_zip_gives_the_same_code_layer_as_its_folder(tmp_path: Path) -> None:
+def test_a_zip_gives_the_same_code_layer_as_its_folder(
+    tmp_path: Path, write_app: Callable[..., Path]
+) -> None:
     src = write_app(tmp_path / "src")
     (src / "notes.log").unlink()
     (src / ".lambdaboxignore").unlink()
@@ -177,7 +156,7 @@ def test_a_malicious_zip_is_rejected(tmp_path: Path) -> None:
         )
 
 
-def test_lambda_layers_go_under_opt(tmp_path: Path) -> None:
+def test_lambda_layers_go_under_opt(tmp_path: Path, write_app: Callable[..., Path]) -> None:
     folder = tmp_path / "layer1"
     (folder / "python").mkdir(parents=True)
     (folder / "python" / "shared.py").write_text("X = 1\n")
@@ -203,7 +182,7 @@ def test_lambda_layers_go_under_opt(tmp_path: Path) -> None:
 
 
 def test_requirements_make_a_deterministic_dependency_layer(
-    tmp_path: Path, wheelhouse: Path, requirements: Path
+    tmp_path: Path, wheelhouse: Path, requirements: Path, write_app: Callable[..., Path]
 ) -> None:
     digests = []
     for run in ("a", "b"):  # two clean builds: separate caches, separate pip runs
@@ -244,7 +223,12 @@ def test_requirements_make_a_deterministic_dependency_layer(
 
 @pytest.mark.parametrize(("python_version", "bytecode"), [("3.9", True), ("3.11", False)])
 def test_no_bytecode_for_another_python_or_when_turned_off(
-    tmp_path: Path, wheelhouse39: Path, wheelhouse: Path, python_version: str, bytecode: bool
+    tmp_path: Path,
+    wheelhouse39: Path,
+    wheelhouse: Path,
+    python_version: str,
+    bytecode: bool,
+    write_app: Callable[..., Path],
 ) -> None:
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("six==1.17.0\n")
@@ -264,7 +248,11 @@ def test_no_bytecode_for_another_python_or_when_turned_off(
 
 
 def test_a_code_only_change_rebuilds_only_the_code_layer(
-    tmp_path: Path, wheelhouse: Path, requirements: Path
+    tmp_path: Path,
+    wheelhouse: Path,
+    requirements: Path,
+    write_app: Callable[..., Path],
+    pip_must_not_run: Callable[[Any], subprocess.CompletedProcess[str]],
 ) -> None:
     cache = Cache(tmp_path / "cache")
     src = write_app(tmp_path / "src")
@@ -308,10 +296,6 @@ def _real_pip(argv: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(argv), capture_output=True, text=True, check=False)
 
 
-def pip_must_not_run(argv: Any) -> subprocess.CompletedProcess[str]:
-    raise AssertionError(f"pip ran although its layer is cached: {argv}")
-
-
 def make_sdist_only_index(folder: Path) -> Path:
     """A find-links folder holding only an sdist of `tinysrc` (made by hand, no network)."""
     folder.mkdir()
@@ -329,7 +313,9 @@ def make_sdist_only_index(folder: Path) -> Path:
     return folder
 
 
-def test_an_sdist_only_requirement_names_the_package_and_the_opt_in(tmp_path: Path) -> None:
+def test_an_sdist_only_requirement_names_the_package_and_the_opt_in(
+    tmp_path: Path, write_app: Callable[..., Path]
+) -> None:
     index = make_sdist_only_index(tmp_path / "index")
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("tinysrc==1.0\n")
@@ -347,7 +333,7 @@ def test_an_sdist_only_requirement_names_the_package_and_the_opt_in(tmp_path: Pa
     assert "--build-sdists" in str(caught.value)
 
 
-def test_rebase_swaps_the_base_layers_only(tmp_path: Path) -> None:
+def test_rebase_swaps_the_base_layers_only(tmp_path: Path, write_app: Callable[..., Path]) -> None:
     cache = Cache(tmp_path / "cache")
     old_base, new_base = random_image(2, seed=1), random_image(3, seed=2)
     image = build_function(
@@ -372,7 +358,7 @@ def test_rebase_swaps_the_base_layers_only(tmp_path: Path) -> None:
 
 
 def test_package_writes_a_deterministic_zip(
-    tmp_path: Path, wheelhouse: Path, requirements: Path
+    tmp_path: Path, wheelhouse: Path, requirements: Path, write_app: Callable[..., Path]
 ) -> None:
     src = write_app(tmp_path / "src")
     outputs = []
@@ -399,7 +385,10 @@ def test_package_writes_a_deterministic_zip(
 
 
 def test_cli_build_package_and_rebase(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    write_app: Callable[..., Path],
 ) -> None:
     monkeypatch.chdir(tmp_path)
     write_app(tmp_path / "myfn")
@@ -437,7 +426,10 @@ def test_cli_build_package_and_rebase(
 
 
 def test_outputs_inside_the_code_folder_are_never_read_back(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    write_app: Callable[..., Path],
 ) -> None:
     monkeypatch.chdir(tmp_path)
     write_app(tmp_path / "myfn")
@@ -484,32 +476,15 @@ def debian_base_layout(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, P
     return tag, layout
 
 
-@contextlib.contextmanager
-def running_under_the_emulator(image: Image, layout: Path) -> Iterator[tuple[Any, Any]]:
-    """`image` written to `layout` (validated), loaded into Docker, run by the emulator in
-    container mode; yields the emulator and the Docker client, removes the image after."""
-    import docker  # type: ignore[import-untyped]
-    from test_emulator_container import container_emulator
-
-    write_layout(layout, image, tag="fn")
-    validate_layout(layout, "fn")
-    name = f"lambdabox-test-fn:{uuid.uuid4().hex[:12]}"
-    DockerSDKExporter().export(layout, "fn", name)
-    client = docker.from_env()
-    try:
-        with container_emulator(name, client) as emu:
-            yield emu, client
-    finally:
-        client.images.remove(str(image.config_digest), force=True)
-        client.close()
-
-
-@needs_docker
+@pytest.mark.usefixtures("needs_docker")
 def test_the_built_image_runs_under_the_emulator(
     tmp_path: Path,
     debian_base_layout: tuple[str, Path],
     wheelhouse: Path,
     requirements: Path,
+    running_under_the_emulator: Callable[
+        [Image, Path], contextlib.AbstractContextManager[tuple[Any, Any]]
+    ],
 ) -> None:
     base_tag, base_layout = debian_base_layout
     src = tmp_path / "src"
@@ -548,7 +523,7 @@ def test_the_built_image_runs_under_the_emulator(
         assert body["bytecode"] is bool(bytecode_tag("3.11"))  # the image's Python takes them
 
 
-def test_dependencies_for_arm64(tmp_path: Path) -> None:
+def test_dependencies_for_arm64(tmp_path: Path, write_app: Callable[..., Path]) -> None:
     """--platform picks the wheels of another architecture (pip runs on this host)."""
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("charset-normalizer==3.4.1\n")

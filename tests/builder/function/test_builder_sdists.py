@@ -6,24 +6,20 @@ container's pip needs no index: the find-links folder is mounted into the contai
 
 from __future__ import annotations
 
+import contextlib
 import io
 import subprocess
 import tarfile
 import textwrap
 import uuid
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_builder_function import (
-    needs_docker,
-    pip_must_not_run,
-    running_under_the_emulator,
-    write_app,
-)
 
-from builder import BuilderError, Cache, read_layout
+from builder import BuilderError, Cache, Image, read_layout
 from builder.function.build import build_function
 from builder.function.containers import Mount
 from builder.function.dependencies import DependencySpec, install_dependencies
@@ -162,9 +158,15 @@ def python_base() -> Any:
     return read_layout(ensure_base("python3.11", Cache.default(), print), "python3.11")
 
 
-@needs_docker
+@pytest.mark.usefixtures("needs_docker")
 def test_build_sdists_builds_in_the_base_image_and_the_function_runs(
-    tmp_path: Path, python_base: Any
+    tmp_path: Path,
+    python_base: Any,
+    write_app: Callable[..., Path],
+    pip_must_not_run: Callable[[Any], subprocess.CompletedProcess[str]],
+    running_under_the_emulator: Callable[
+        [Image, Path], contextlib.AbstractContextManager[tuple[Any, Any]]
+    ],
 ) -> None:
     index = make_sdist(tmp_path / "index", "tinysrc")
     requirements = tmp_path / "requirements.txt"
@@ -195,8 +197,10 @@ def test_build_sdists_builds_in_the_base_image_and_the_function_runs(
         assert [c for c in leftovers if c.labels.get("lambdabox.role") == "sdist-build"] == []
 
 
-@needs_docker
-def test_an_sdist_that_needs_a_compiler_says_so(tmp_path: Path, python_base: Any) -> None:
+@pytest.mark.usefixtures("needs_docker")
+def test_an_sdist_that_needs_a_compiler_says_so(
+    tmp_path: Path, python_base: Any, write_app: Callable[..., Path]
+) -> None:
     index = make_sdist(tmp_path / "index", "needsgcc", needs_compiler=True)
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("needsgcc==1.0\n")
@@ -216,8 +220,10 @@ def test_an_sdist_that_needs_a_compiler_says_so(tmp_path: Path, python_base: Any
     assert "--find-links" in message
 
 
-@needs_docker
-def test_package_build_sdists_through_the_cli(tmp_path: Path, python_base: Any) -> None:
+@pytest.mark.usefixtures("needs_docker")
+def test_package_build_sdists_through_the_cli(
+    tmp_path: Path, python_base: Any, write_app: Callable[..., Path]
+) -> None:
     from lambdabox.cli import main as lambdabox_main
 
     index = make_sdist(tmp_path / "index", f"tiny{uuid.uuid4().hex[:8]}")

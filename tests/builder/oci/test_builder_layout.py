@@ -43,7 +43,7 @@ from builder.oci.manifest import (
 )
 from builder.testing import random_image
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(autouse=True)

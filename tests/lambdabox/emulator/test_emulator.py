@@ -10,7 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from emulator_support import SCENARIOS, emulator, python_runtime
+
+from lambdabox.testing.emulator import emulator, python_runtime
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def test_sync_invoke_echo_and_headers() -> None:

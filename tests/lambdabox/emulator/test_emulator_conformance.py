@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from emulator_support import SCENARIOS, emulator, python_runtime
 
+from lambdabox.testing.emulator import emulator, python_runtime
 from lambdabox.testing.processes import make_venv
 
-CACHE = Path(__file__).resolve().parent.parent / ".cache"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+CACHE = Path(__file__).resolve().parents[3] / ".cache"
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from emulator_support import SCENARIOS, emulator, python_runtime
+
+from lambdabox.testing.emulator import emulator, python_runtime
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def _records(path: Path) -> list[dict[str, Any]]:

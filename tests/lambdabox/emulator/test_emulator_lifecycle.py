@@ -7,11 +7,14 @@ import signal
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import requests
-from emulator_support import SCENARIOS, emulator, python_runtime
 
+from lambdabox.testing.emulator import emulator, python_runtime
 from lambdabox.testing.processes import emulate_command, free_port
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def test_lazy_init_starts_the_runtime_on_first_invoke() -> None:

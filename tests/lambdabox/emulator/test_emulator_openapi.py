@@ -8,7 +8,8 @@ from typing import Any
 
 import jsonschema
 import requests
-from emulator_support import emulator, python_runtime
+
+from lambdabox.testing.emulator import emulator, python_runtime
 
 
 def _operation(spec: dict[str, Any], method: str, path: str) -> dict[str, Any]:

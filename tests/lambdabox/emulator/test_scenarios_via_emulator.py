@@ -7,7 +7,9 @@ import base64
 import json
 from pathlib import Path
 
-from emulator_support import SCENARIOS, emulator, python_runtime
+from lambdabox.testing.emulator import emulator, python_runtime
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def test_basic_warm_state() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lambdabox.harness import LambdaFunction
 
-SCENARIOS = Path(__file__).parent / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 Factory = Callable[..., LambdaFunction]
 
 

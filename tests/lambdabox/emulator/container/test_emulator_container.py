@@ -16,24 +16,23 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import docker  # type: ignore[import-untyped]
 import pytest
 import requests
-from emulator_support import SCENARIOS, RunningEmulator
 
 from lambdabox.emulator.cgroup import MemoryProbe
-from lambdabox.emulator.config import EmulatorConfig, FunctionConfig
 from lambdabox.emulator.container import RUN_LABEL, ContainerDriver, exit_status
 from lambdabox.emulator.process import describe_exit
+from lambdabox.testing.emulator import RunningEmulator, container_emulator, run_containers
 from lambdabox.testing.images import TEST_IMAGE_REPOSITORY, python_test_image
 from lambdabox.testing.processes import free_port, run_command
 
 MIB = 1024 * 1024
-ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
+ROOT = Path(__file__).resolve().parents[4]
 
 
 @pytest.fixture(scope="session")
@@ -61,57 +60,6 @@ def image(docker_client: Any) -> str:
 def image_with_extension(docker_client: Any) -> str:
     """The test image plus an external extension in /opt/extensions."""
     return python_test_image(extensions=[SCENARIOS / "extensions" / "probe"])
-
-
-def run_containers(client: Any, run_id: str) -> list[Any]:
-    return list(client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_id}"}))
-
-
-class ContainerEmulator(RunningEmulator):
-    """RunningEmulator whose driver is closed after the emulator, as `lambdabox run` does."""
-
-    def __init__(self, config: EmulatorConfig, driver: ContainerDriver) -> None:
-        super().__init__(config)
-        self.driver = driver
-
-    def stop(self) -> None:
-        try:
-            super().stop()
-        finally:
-            asyncio.run(self.driver.close())
-
-    def containers(self) -> list[str]:
-        return self.driver.created()
-
-
-@contextmanager
-def container_emulator(
-    image: str,
-    client: Any,
-    *,
-    timeout_s: float = 30,
-    max_concurrency: int = 1,
-    memory_mb: int = 256,
-    eager: bool = True,
-) -> Iterator[ContainerEmulator]:
-    run_id = f"t{uuid.uuid4().hex[:10]}"
-    driver = ContainerDriver(image, run_id=run_id, memory_mb=memory_mb)
-    config = EmulatorConfig(
-        command=(),
-        driver=driver,
-        function=FunctionConfig(name="scenario", timeout_s=timeout_s, memory_mb=memory_mb),
-        invoke_port=0,
-        runtime_api_port=0,
-        max_concurrency=max_concurrency,
-        eager_init=eager,
-    )
-    running = ContainerEmulator(config, driver)
-    running.start()
-    try:
-        yield running
-    finally:
-        running.stop()
-        assert run_containers(client, run_id) == [], "a container outlived the emulator"
 
 
 def report_fields(emu: RunningEmulator, request_id: str) -> dict[str, str]:
