@@ -9,20 +9,23 @@
     write_layout(Path("out"), image, tag="latest")   # then: skopeo copy oci:out:latest ...
     validate_layout(Path("out"))
 
-Modules: `digest`, `media_types`, `entries`/`tree`/`zip_package` (what goes in a layer),
-`tarball` (deterministic tar + gzip), `layer`, `build_layer`, `cache`, `config`, `manifest`,
-`image`, `oci_layout`, `docker_archive`, `validate`, `reproducible`, `errors`, `testing`.
+Packages, each importing only those below it: `oci` (the image model and its on-disk forms:
+digest, media types, config, manifest, layer, image, layout, docker archive, validation,
+errors, reproducibility knobs), `layers` (entries, trees and ignore rules, zips,
+deterministic tar, layer cache, bytecode), then `base` (base images), `function` (function
+images and .zip packages) and `export` (skopeo, docker SDK), and on top `cli` (the
+`lambdabox build/package/rebase/base` commands). `testing` makes random images for tests.
 """
 
 from __future__ import annotations
 
-from .build_layer import layer_from_entries, layer_from_tree, layer_from_zip
-from .cache import Cache
-from .config import History, ImageConfig
-from .digest import Digest
-from .docker_archive import write_docker_archive
-from .entries import Entry
-from .errors import (
+from .layers.build import layer_from_entries, layer_from_tree, layer_from_zip
+from .layers.cache import Cache
+from .layers.entries import Entry
+from .oci.config import History, ImageConfig
+from .oci.digest import Digest
+from .oci.docker_archive import write_docker_archive
+from .oci.errors import (
     BuilderError,
     CacheError,
     DigestError,
@@ -30,11 +33,11 @@ from .errors import (
     UnsafePathError,
     ValidationError,
 )
-from .image import Image, scratch
-from .layer import BlobLayer, Layer
-from .oci_layout import read_layout, write_layout
-from .reproducible import DEFAULT_EPOCH, source_date_epoch
-from .validate import validate_image, validate_layout
+from .oci.image import Image, scratch
+from .oci.layer import BlobLayer, Layer
+from .oci.layout import read_layout, write_layout
+from .oci.reproducible import DEFAULT_EPOCH, source_date_epoch
+from .oci.validate import validate_image, validate_layout
 
 __all__ = [
     "DEFAULT_EPOCH",

@@ -6,11 +6,11 @@ import io
 import random
 from dataclasses import replace
 
-from .config import History
-from .entries import Entry
-from .image import Image, scratch
-from .layer import BytesLayer
-from .tarball import write_layer_blob
+from .layers.entries import Entry
+from .layers.tarball import write_layer_blob
+from .oci.config import History
+from .oci.image import Image, scratch
+from .oci.layer import BytesLayer
 
 __all__ = ["random_image", "random_layer"]
 

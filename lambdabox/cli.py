@@ -46,7 +46,7 @@ COMMANDS = (
     Command(
         "run",
         "run a function image in hardened containers and serve the Invoke API",
-        "lambdabox.emulator.run_cli",
+        "lambdabox.emulator.container.cli",
         epilog="",
     ),
     Command(
@@ -58,7 +58,7 @@ COMMANDS = (
     Command(
         "build",
         "build a function image (OCI layout) from code, requirements and layers",
-        "builder.build_cli",
+        "builder.cli.build",
         add="add_build_arguments",
         run="run_build",
         description="BUILD_DESCRIPTION",
@@ -66,7 +66,7 @@ COMMANDS = (
     Command(
         "package",
         "build a deterministic Lambda .zip from code and requirements",
-        "builder.package_cli",
+        "builder.cli.package",
         add="add_package_arguments",
         run="run_package",
         description="Zip the code folder and its dependencies (pip for the Lambda platform, "
@@ -75,7 +75,7 @@ COMMANDS = (
     Command(
         "rebase",
         "move a built function image onto another base (a manifest edit)",
-        "builder.rebase_cli",
+        "builder.cli.rebase",
         add="add_rebase_arguments",
         run="run_rebase",
         description="Replace the base layers of an image built by `lambdabox build` (known "
@@ -85,7 +85,7 @@ COMMANDS = (
     Command(
         "base",
         "build the base images (python3.11, python3.13, python3.9, provided)",
-        "builder.base_cli",
+        "builder.cli.base",
     ),
     Command("init", "create a function project from a blueprint", "lambdabox.blueprints.cli"),
     Command(

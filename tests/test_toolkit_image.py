@@ -11,7 +11,7 @@ from pathlib import Path
 from builder import Cache, read_layout
 from builder.base import DOCKER_REPOSITORY, ensure_base, load_into_docker
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[1]
 DOCKER = "/usr/bin/docker"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import BuilderError
+from ..oci.errors import BuilderError
 
 __all__ = ["ExportError"]
 

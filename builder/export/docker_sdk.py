@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..docker_archive import write_docker_archive
-from ..oci_layout import read_layout
+from ..oci.docker_archive import write_docker_archive
+from ..oci.layout import read_layout
 from ._errors import ExportError
 
 __all__ = ["DockerSDKExporter"]

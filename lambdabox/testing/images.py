@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import runtime_interface
-from builder import mmdebstrap
-from builder.errors import BuilderError
+from builder.base import mmdebstrap
+from builder.oci.errors import BuilderError
 
 TEST_IMAGE_REPOSITORY = "lambdabox-test-python"
 """Every test image is tagged `TEST_IMAGE_REPOSITORY:<inputs hash>`."""
