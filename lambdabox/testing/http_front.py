@@ -1,4 +1,4 @@
-"""Helpers of the HTTP front's tests: an application of real functions (runtime_interface
+"""Test helpers for the HTTP front: an application of real functions (runtime_interface
 processes under the emulator, process mode) behind the real HTTP front on its own event loop
 thread, templates built from the model as the resolver produces them, a plain HTTP client."""
 
@@ -23,7 +23,6 @@ from lambdabox.triggers import http as http_triggers
 from lambdabox.triggers.http import ApiFront, UrlFront
 from lambdabox.triggers.ports import AppSettings, Trigger
 
-HANDLERS = Path(__file__).parent / "handlers"
 MODULE = "http_front_handlers"
 _T = TypeVar("_T")
 
@@ -60,8 +59,12 @@ def template(tmp: Path, *resources: Resource) -> Template:
 class FrontApp:
     """Functions under emulators and the HTTP front's triggers, on a loop thread."""
 
-    def __init__(self, tpl: Template, functions: Mapping[str, Fn], record_dir: Path) -> None:
+    def __init__(
+        self, tpl: Template, functions: Mapping[str, Fn], record_dir: Path, handlers: Path
+    ) -> None:
+        """`handlers` is the folder holding the `http_front_handlers` module."""
         self.template = tpl
+        self.handlers = handlers
         self.functions = functions
         self.record_dir = record_dir
         self.lines: list[str] = []
@@ -85,7 +88,7 @@ class FrontApp:
             config = EmulatorConfig(
                 command=(sys.executable, "-m", "runtime_interface", handler),
                 function=FunctionConfig(name=logical_id.replace(".", "-"), timeout_s=fn.timeout_s),
-                cwd=str(HANDLERS),
+                cwd=str(self.handlers),
                 handler=handler,
                 runtime_env={"RECORD_DIR": str(self.record_dir), "PATH": os.environ["PATH"]},
                 invoke_port=0,

@@ -5,13 +5,24 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import pytest
-from http_front_support import Fn, FrontApp, function, http_event, request, rest_event, template
 
 from lambdabox.template.model import Resource
+from lambdabox.testing.http_front import (
+    Fn,
+    FrontApp,
+    function,
+    http_event,
+    request,
+    rest_event,
+    template,
+)
+
+HANDLERS = Path(__file__).parent / "handlers"
 
 ORIGIN = "https://app.example"
 
@@ -69,7 +80,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FrontApp]:
     }
     record = tmp / "records"
     record.mkdir()
-    front = FrontApp(tpl, functions, record).start()
+    front = FrontApp(tpl, functions, record, HANDLERS).start()
     yield front
     front.close()
 

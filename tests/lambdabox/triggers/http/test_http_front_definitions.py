@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from http_front_support import Fn, FrontApp, function, http_event, request, template
 
 from lambdabox.template.model import Resource, Template
+from lambdabox.testing.http_front import Fn, FrontApp, function, http_event, request, template
 from lambdabox.triggers.http import DeclarationError, triggers
 from lambdabox.triggers.ports import AppSettings, UnknownFunction
+
+HANDLERS = Path(__file__).parent / "handlers"
 
 ACCOUNT = "012345678912"  # the emulator's default account
 
@@ -135,7 +137,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FrontApp]:
     }
     record = tmp / "records"
     record.mkdir()
-    front = FrontApp(template(tmp, *resources), functions, record).start()
+    front = FrontApp(template(tmp, *resources), functions, record, HANDLERS).start()
     yield front
     front.close()
 

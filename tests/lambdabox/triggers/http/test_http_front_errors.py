@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from http_front_support import (
+
+from lambdabox.testing.http_front import (
     Fn,
     FrontApp,
     Response,
@@ -19,6 +20,8 @@ from http_front_support import (
     rest_event,
     template,
 )
+
+HANDLERS = Path(__file__).parent / "handlers"
 
 HTTP_500 = b'{"message":"Internal Server Error"}'
 REST_502 = b'{"message": "Internal server error"}'
@@ -65,7 +68,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FrontApp]:
     }
     record = tmp / "records"
     record.mkdir()
-    front = FrontApp(tpl, functions, record).start()
+    front = FrontApp(tpl, functions, record, HANDLERS).start()
     yield front
     front.close()
 
@@ -131,7 +134,9 @@ def _slow_app(tmp: Path, environments: int) -> FrontApp:
             FunctionUrlConfig={"AuthType": "NONE"},
         ),
     )
-    return FrontApp(tpl, {"SlowFunction": Fn("slow", environments=environments)}, record).start()
+    return FrontApp(
+        tpl, {"SlowFunction": Fn("slow", environments=environments)}, record, HANDLERS
+    ).start()
 
 
 def _in_background(url: str) -> tuple[threading.Thread, list[Response]]:

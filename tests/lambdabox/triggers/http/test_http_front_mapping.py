@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from http_front_support import (
+
+from lambdabox.template.model import Resource
+from lambdabox.testing.http_front import (
     Fn,
     FrontApp,
     function,
@@ -23,7 +25,7 @@ from http_front_support import (
     template,
 )
 
-from lambdabox.template.model import Resource
+HANDLERS = Path(__file__).parent / "handlers"
 
 PNG = bytes(range(256)) + b"\x89PNG\r\n\x1a\n\x00\xff"
 
@@ -78,7 +80,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FrontApp]:
     }
     record = tmp / "records"
     record.mkdir()
-    front = FrontApp(tpl, functions, record).start()
+    front = FrontApp(tpl, functions, record, HANDLERS).start()
     yield front
     front.close()
 

@@ -14,11 +14,13 @@ import pytest
 from botocore.auth import SigV4Auth  # type: ignore[import-untyped]
 from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
 from botocore.credentials import Credentials  # type: ignore[import-untyped]
-from http_front_support import Fn, FrontApp, function, http_event, request, template
 
 from lambdabox.template.model import Resource, Template
+from lambdabox.testing.http_front import Fn, FrontApp, function, http_event, request, template
 from lambdabox.triggers.http import HttpTriggerError, triggers
 from lambdabox.triggers.ports import AppSettings, UnknownFunction
+
+HANDLERS = Path(__file__).parent / "handlers"
 
 
 class _Arns:
@@ -118,7 +120,7 @@ def iam_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FrontApp]:
     tpl = template(tmp, function("EchoFunction", FunctionUrlConfig={"AuthType": "AWS_IAM"}))
     record = tmp / "records"
     record.mkdir()
-    app = FrontApp(tpl, {"EchoFunction": Fn("echo", environments=1)}, record).start()
+    app = FrontApp(tpl, {"EchoFunction": Fn("echo", environments=1)}, record, HANDLERS).start()
     yield app
     app.close()
 
