@@ -41,6 +41,7 @@ def handler(event: dict[str, Any], context: Any) -> Any:
             "start": time.time(),
             "ids": ids,
             "bodies": [r["body"] for r in records],
+            "counts": [r["attributes"]["ApproximateReceiveCount"] for r in records],
             "event": event if os.environ.get("SQS_TEST_EVENTS") else None,
         }
     )
