@@ -41,7 +41,8 @@ class SqsHelper:
     def __init__(self, endpoint: str, template: Template | None = None, region: str = "") -> None:
         self.endpoint = endpoint
         self._template = template
-        self._client: Any = sqs_client(
+        # The boto3 SQS client, for anything the helpers do not cover.
+        self.client: Any = sqs_client(
             endpoint, region or (template.region if template else "us-east-1")
         )
         self._urls: dict[str, str] = {}
@@ -58,7 +59,7 @@ class SqsHelper:
     def url(self, queue: str) -> str:
         if queue not in self._urls:
             name = self.queue_name(queue)
-            self._urls[queue] = str(self._client.get_queue_url(QueueName=name)["QueueUrl"])
+            self._urls[queue] = str(self.client.get_queue_url(QueueName=name)["QueueUrl"])
         return self._urls[queue]
 
     def send(
@@ -81,7 +82,7 @@ class SqsHelper:
             args["MessageDeduplicationId"] = deduplication_id
         if delay_s is not None:
             args["DelaySeconds"] = delay_s
-        return str(self._client.send_message(**args)["MessageId"])
+        return str(self.client.send_message(**args)["MessageId"])
 
     def send_many(
         self, queue: str, bodies: Sequence[str], group_id: str | None = None
@@ -96,7 +97,7 @@ class SqsHelper:
                     entry["MessageGroupId"] = group_id
                     entry["MessageDeduplicationId"] = f"{start + i}-{time.time_ns()}"
                 entries.append(entry)
-            answer = self._client.send_message_batch(QueueUrl=self.url(queue), Entries=entries)
+            answer = self.client.send_message_batch(QueueUrl=self.url(queue), Entries=entries)
             if answer.get("Failed"):
                 raise RuntimeError(f"SendMessageBatch to {queue} failed: {answer['Failed']}")
             by_id = {e["Id"]: e["MessageId"] for e in answer["Successful"]}
@@ -109,7 +110,7 @@ class SqsHelper:
         url = self.url(queue)
         found: dict[str, dict[str, Any]] = {}
         while True:
-            answer = self._client.receive_message(
+            answer = self.client.receive_message(
                 QueueUrl=url,
                 MaxNumberOfMessages=10,
                 VisibilityTimeout=30,
@@ -128,7 +129,7 @@ class SqsHelper:
                 {"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": 0}
                 for i, h in enumerate(handles[start : start + 10])
             ]
-            self._client.change_message_visibility_batch(QueueUrl=url, Entries=entries)
+            self.client.change_message_visibility_batch(QueueUrl=url, Entries=entries)
         return list(found.values())
 
     def counts(self, queue: str) -> dict[str, int]:
@@ -137,7 +138,7 @@ class SqsHelper:
             "ApproximateNumberOfMessagesNotVisible",
             "ApproximateNumberOfMessagesDelayed",
         ]
-        attrs = self._client.get_queue_attributes(QueueUrl=self.url(queue), AttributeNames=names)
+        attrs = self.client.get_queue_attributes(QueueUrl=self.url(queue), AttributeNames=names)
         return {k: int(v) for k, v in attrs.get("Attributes", {}).items()}
 
     def wait_idle(self, timeout: float = 30.0) -> list[BatchRecord]:
@@ -164,7 +165,7 @@ class SqsHelper:
         return out
 
     def _queue_counts(self, mapping: Any) -> dict[str, int]:
-        attrs = self._client.get_queue_attributes(
+        attrs = self.client.get_queue_attributes(
             QueueUrl=mapping.queue_url,
             AttributeNames=[
                 "ApproximateNumberOfMessages",
