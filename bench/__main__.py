@@ -9,7 +9,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from bench import _venvs, emulator, runtime_client
+from bench import _venvs, emulator, runtime_client, sqs_mapping
 
 # The anchor numbers are comparable only on the same machine and in the same run.
 QUICK = os.environ.get("BENCH_QUICK") == "1"
@@ -76,6 +76,7 @@ def main() -> int:
         missed = missed or o / a < 1.3
     missed = _emulator_benchmarks(ours, r, small, 500 if QUICK else 3000) or missed
     missed = _builder_benchmarks(r) or missed
+    missed = sqs_mapping.report(r, QUICK) or missed
     out = _venvs.BENCH_DIR / "results.json"
     out.write_text(json.dumps(r, indent=2))
     print(f"\nraw figures: {out}")
