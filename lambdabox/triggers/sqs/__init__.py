@@ -17,7 +17,12 @@ from dataclasses import replace
 
 from lambdabox.template.model import Template
 from lambdabox.triggers.ports import AppSettings, FunctionInvoker, Trigger
-from lambdabox.triggers.sqs.declarations import SqsMappingSpec, declared_mappings
+from lambdabox.triggers.sqs.declarations import (
+    SqsMappingSpec,
+    check_visibility,
+    declared_mappings,
+    spec_for_queue,
+)
 from lambdabox.triggers.sqs.errors import SqsConfigError, SqsEndpointError, SqsError
 from lambdabox.triggers.sqs.poller import SqsMapping
 from lambdabox.triggers.sqs.provision import provision
@@ -29,6 +34,7 @@ __all__ = [
     "SqsMapping",
     "SqsMappingSpec",
     "provision",
+    "spec_for_queue",
     "triggers",
 ]
 
@@ -51,5 +57,6 @@ def triggers(
     out: list[Trigger] = []
     for declared in declared_mappings(template):
         spec = replace(declared, function=_logical_id(template, declared.function))
+        check_visibility(template, spec)
         out.append(SqsMapping(spec, invoker, settings, settings.sqs_endpoint))
     return out

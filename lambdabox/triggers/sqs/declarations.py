@@ -163,3 +163,45 @@ def _enabled(props: Mapping[str, Any], where: str) -> bool:
     if not isinstance(value, bool):
         raise SqsConfigError(f"{where}.Enabled: {value!r}; write true or false")
     return value
+
+
+DEFAULT_VISIBILITY_TIMEOUT_S = 30
+DEFAULT_FUNCTION_TIMEOUT_S = 3
+
+
+def check_visibility(template: Template, spec: SqsMappingSpec) -> None:
+    """The service refuses a mapping whose queue's VisibilityTimeout is shorter than the
+    function's Timeout; checked when both are in the template."""
+    from lambdabox.triggers.sqs.arns import queue_name
+
+    fn = template.resources.get(spec.function)
+    queue = next(
+        (
+            q
+            for q in template.of_type("AWS::SQS::Queue")
+            if queue_name(q.logical_id, q.properties, template.stack_name) == spec.queue.name
+        ),
+        None,
+    )
+    if fn is None or queue is None:
+        return
+    try:
+        timeout = float(fn.properties.get("Timeout", DEFAULT_FUNCTION_TIMEOUT_S))
+        visibility = float(queue.properties.get("VisibilityTimeout", DEFAULT_VISIBILITY_TIMEOUT_S))
+    except (TypeError, ValueError):
+        return
+    if visibility < timeout:
+        raise SqsConfigError(
+            f"{spec.source}: queue {queue.path} has VisibilityTimeout {visibility:g} s, less "
+            f"than {fn.path}.Timeout {timeout:g} s, and Lambda refuses such a mapping; raise "
+            "the queue's VisibilityTimeout (AWS advises 6 times the function's timeout)"
+        )
+
+
+def spec_for_queue(function: str, queue: str, region: str, **properties: Any) -> SqsMappingSpec:
+    """A mapping without a template (`lambdabox up --handler H --sqs URL|ARN`): `queue` is a
+    queue URL or ARN, `properties` the event's (BatchSize=..., ...)."""
+    from lambdabox.triggers.sqs.arns import arn_from_url
+
+    arn = queue if queue.startswith("arn:") else str(arn_from_url(queue, region))
+    return spec_from(f"--sqs {queue}", function, arn, properties, "--sqs")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -133,3 +134,16 @@ def test_event_source_mapping_resource_and_disabled(sqs_app: Callable[..., SqsAp
     app.run_mappings()
     assert app.helper.counts(app.queue)["ApproximateNumberOfMessages"] == 1
     assert app.calls() == []
+
+
+def test_batch_payload_stays_under_6_mb(sqs_app: Callable[..., SqsApp]) -> None:
+    app = sqs_app(event={"BatchSize": 100, "MaximumBatchingWindowInSeconds": 1})
+    body = "x" * 250_000
+    ids = [app.helper.send(app.queue, body) for _ in range(30)]
+    app.run_mappings()
+    batches = app.helper.wait_idle(timeout=60)
+    sizes = [len(json.dumps({"Records": list(b.records)}).encode()) for b in batches]
+    assert len(batches) >= 2
+    assert all(size <= 6 * 1024 * 1024 for size in sizes)
+    assert sorted(i for b in batches for i in b.message_ids) == sorted(ids)
+    assert all(b.outcome == "success" for b in batches)

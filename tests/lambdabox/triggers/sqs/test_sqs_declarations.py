@@ -154,3 +154,27 @@ IDS = ["m1", "m2", "m3"]
 def test_batch_verdicts(body: bytes, error: bool, report: bool, kind: str, keep: set[str]) -> None:
     verdict = judge(body, error, IDS, report)
     assert (verdict.kind, set(verdict.keep)) == (kind, keep)
+
+
+def test_visibility_timeout_shorter_than_function_timeout_is_refused() -> None:
+    from lambdabox.triggers.ports import AppSettings
+    from lambdabox.triggers.sqs import triggers
+
+    queue = Resource("Jobs", "AWS::SQS::Queue", {"QueueName": "jobs", "VisibilityTimeout": 20})
+    fn = Resource(
+        "Worker",
+        "AWS::Serverless::Function",
+        {"Timeout": 60, "Events": {"Jobs": {"Type": "SQS", "Properties": {"Queue": ARN}}}},
+    )
+    template = Template(path=Path("/tmp/t.yaml"), resources={"Jobs": queue, "Worker": fn})
+    with pytest.raises(SqsConfigError, match=r"VisibilityTimeout 20 s, less than Worker\.Timeout"):
+        triggers(template, None, AppSettings())  # type: ignore[arg-type]
+
+
+def test_mapping_from_command_line_flags() -> None:
+    from lambdabox.triggers.sqs import spec_for_queue
+
+    spec = spec_for_queue("Fn", "http://127.0.0.1:5000/123456789012/jobs", "eu-west-1", BatchSize=3)
+    assert (str(spec.queue), spec.batch_size) == ("arn:aws:sqs:eu-west-1:123456789012:jobs", 3)
+    with pytest.raises(SqsConfigError, match=r"--sqs\.BatchSize"):
+        spec_for_queue("Fn", ARN, "us-east-1", BatchSize=0)
