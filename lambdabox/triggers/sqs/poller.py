@@ -1,13 +1,16 @@
 """The SQS event source mapping: pollers that gather batches, invoke, and delete on success.
 
 Each poller holds at most one batch, so the number of pollers is the number of concurrent
-batches: `ScalingConfig.MaximumConcurrency` when set, else the service's initial five, never
-more than the function has environments. A poller long-polls for a first message, then keeps
-receiving until the batch is full, its batching window has run out or its JSON would pass
-6 MB. Records that no `FilterCriteria` pattern matches are deleted without an invocation.
-After the invocation, the messages the verdict does not keep are deleted (DeleteMessageBatch);
-kept messages become visible again when their visibility timeout ends, so the queue's redrive
-policy moves a message that keeps failing to its dead-letter queue.
+batches: `ScalingConfig.MaximumConcurrency` when set, else as many as the function has
+environments (the service ramps up to that over a minute; locally it starts there), never
+more than the function has environments; five when the invoker cannot tell.
+
+A poller long-polls for a first message, then keeps receiving until the batch is full, its
+batching window has run out or its JSON would pass 6 MB. Records that no `FilterCriteria`
+pattern matches are deleted without an invocation. After the invocation, the messages the
+verdict does not keep are deleted (DeleteMessageBatch); kept messages become visible again
+when their visibility timeout ends, so the queue's redrive policy moves a message that keeps
+failing to its dead-letter queue.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from lambdabox.triggers.sqs.records import (
 )
 from lambdabox.triggers.sqs.responses import BatchVerdict, judge
 
-DEFAULT_POLLERS = 5  # the service starts every standard-queue mapping with five pollers
+DEFAULT_POLLERS = 5  # the service starts a standard-queue mapping with five concurrent batches
 LONG_POLL_S = 20  # ReceiveMessage's longest wait
 IDLE_SLEEP_S = 0.05  # between short polls inside a batching window
 
@@ -57,8 +60,8 @@ class SqsMapping:
         self.history = history.History()
         self._invoker = invoker
         self._settings = settings
-        cap = spec.max_concurrency or DEFAULT_POLLERS
         envs = environments_of(invoker, spec.function)
+        cap = spec.max_concurrency or envs or DEFAULT_POLLERS
         self.pollers = max(1, min(cap, envs) if envs else cap)
         self._io = QueueIO(endpoint, spec.queue, self.pollers + 1)
         self._tasks: list[asyncio.Task[None]] = []

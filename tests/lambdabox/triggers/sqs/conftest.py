@@ -25,9 +25,9 @@ def sqs_app(moto_endpoint: str, tmp_path: Path) -> Iterator[Callable[..., SqsApp
     apps: list[SqsApp] = []
 
     def make(**options: Any) -> SqsApp:
-        app = SqsApp(moto_endpoint, tmp_path, loop).start(**options)
+        app = SqsApp(moto_endpoint, tmp_path, loop)
         apps.append(app)
-        return app
+        return app.start(**options)
 
     yield make
     for app in apps:

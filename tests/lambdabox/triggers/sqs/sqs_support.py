@@ -38,6 +38,13 @@ class LoopThread:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
     def stop(self) -> None:
+        async def cancel_the_rest() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        self.call(cancel_the_rest())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
         self.loop.close()
@@ -101,7 +108,11 @@ class SqsApp:
             }
         resources["Jobs"] = Resource("Jobs", "AWS::SQS::Queue", props)
         function_name = f"worker-{suffix}"
-        fn_props: dict[str, Any] = {"FunctionName": function_name, "Handler": handler}
+        fn_props: dict[str, Any] = {
+            "FunctionName": function_name,
+            "Handler": handler,
+            "Timeout": timeout_s,
+        }
         mapping = {"Queue": queue_arn(self.queue), **(event or {})}
         if esm:
             resources["Mapping"] = Resource(

@@ -16,7 +16,9 @@ def started_ids(app: SqsApp) -> Counter[str]:
 
 
 def test_poisoned_message_goes_to_the_dlq(sqs_app: Callable[..., SqsApp]) -> None:
-    app = sqs_app(event={"BatchSize": 1}, queue={"VisibilityTimeout": 1}, dlq_max_receives=2)
+    app = sqs_app(
+        event={"BatchSize": 1}, queue={"VisibilityTimeout": 1}, dlq_max_receives=2, timeout_s=1
+    )
     good = app.helper.send_many(app.queue, [f"ok{i}" for i in range(5)])
     poison = app.helper.send(app.queue, "fail")
     app.run_mappings()
@@ -34,7 +36,7 @@ def test_poisoned_message_goes_to_the_dlq(sqs_app: Callable[..., SqsApp]) -> Non
 
 
 def test_failed_batch_is_retried_whole(sqs_app: Callable[..., SqsApp]) -> None:
-    app = sqs_app(event={"BatchSize": 10}, queue={"VisibilityTimeout": 1})
+    app = sqs_app(event={"BatchSize": 10}, queue={"VisibilityTimeout": 1}, timeout_s=1)
     ids = app.helper.send_many(app.queue, ["a", "fail-once", "b"])
     app.run_mappings()
     batches = app.helper.wait_idle(timeout=30)
@@ -85,7 +87,7 @@ def test_report_batch_item_failures(sqs_app: Callable[..., SqsApp], case: str) -
 
 
 def test_runtime_killed_mid_batch(sqs_app: Callable[..., SqsApp]) -> None:
-    app = sqs_app(event={"BatchSize": 10}, queue={"VisibilityTimeout": 1})
+    app = sqs_app(event={"BatchSize": 10}, queue={"VisibilityTimeout": 1}, timeout_s=1)
     ids = app.helper.send_many(app.queue, ["a", "crash-once", "b"])
     app.run_mappings()
     batches = app.helper.wait_idle(timeout=30)

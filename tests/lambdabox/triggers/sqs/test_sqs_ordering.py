@@ -15,6 +15,7 @@ def test_fifo_order_per_group_and_blocked_group(sqs_app: Callable[..., SqsApp]) 
         event={"BatchSize": 4, "FunctionResponseTypes": ["ReportBatchItemFailures"]},
         queue={"VisibilityTimeout": 1},
         environments=2,
+        timeout_s=1,
     )
     sent = {
         "a": [f"a{i}" for i in range(8)],
@@ -63,7 +64,7 @@ def test_maximum_concurrency_caps_concurrent_batches(sqs_app: Callable[..., SqsA
 
 def test_concurrency_bounded_by_environments(sqs_app: Callable[..., SqsApp]) -> None:
     app = sqs_app(event={"BatchSize": 1}, environments=3)
-    assert app.mappings[0].pollers == 3  # the service would start five; the function has three
+    assert app.mappings[0].pollers == 3  # no more concurrent batches than environments
     app.helper.send_many(app.queue, ["sleep:0.2"] * 12)
     app.run_mappings()
     assert len(app.helper.wait_idle(timeout=30)) == 12

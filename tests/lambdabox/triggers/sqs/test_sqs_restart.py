@@ -55,7 +55,7 @@ def test_sigkill_mid_batch_then_restart(
     sqs_app: Callable[..., SqsApp], runners: Callable[..., subprocess.Popen[str]]
 ) -> None:
     # The in-process app only provisions the queue and gives the helper; it never polls.
-    app = sqs_app(queue={"VisibilityTimeout": 2}, event={"Enabled": False})
+    app = sqs_app(queue={"VisibilityTimeout": 2}, event={"Enabled": False}, timeout_s=2)
     log = app.folder / "runner-calls.jsonl"
     sent = app.helper.send_many(app.queue, ["sleep:0.15"] * 40)
 
