@@ -132,6 +132,8 @@ class SqsMapping:
                 self.history.busy += 1
                 try:
                     await self._process(records)
+                except Exception as exc:  # the delete failed: the messages come back later
+                    self._settings.notes(f"sqs {self.spec.queue.name}: delete failed: {exc}")
                 finally:
                     self.history.busy -= 1
 
@@ -230,7 +232,8 @@ class SqsMapping:
         elif verdict.reason:
             outcome += f" ({verdict.reason}; messages retried after their visibility timeout)"
         line = (
-            f"sqs {self.spec.queue.name} -> {self.spec.function}: {count} records, {outcome}, "
+            f"sqs {self.spec.queue.name} -> {self.spec.function}: {count} "
+            f"record{'s' if count != 1 else ''}, {outcome}, "
             f"{ms:.1f} ms"
         )
         if errors:
