@@ -37,7 +37,7 @@ def test_window_gathers_more_than_ten(sqs_app: Callable[..., SqsApp]) -> None:
 
 
 def test_window_closes_a_partial_batch(sqs_app: Callable[..., SqsApp]) -> None:
-    app = sqs_app(event={"BatchSize": 50, "MaximumBatchingWindowInSeconds": 1})
+    app = sqs_app(event={"BatchSize": 50, "MaximumBatchingWindowInSeconds": 2})
     app.run_mappings()
     first = app.helper.send(app.queue, "a")
     second = app.helper.send(app.queue, "b")

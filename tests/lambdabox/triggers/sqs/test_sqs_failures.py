@@ -32,7 +32,7 @@ def test_poisoned_message_goes_to_the_dlq(sqs_app: Callable[..., SqsApp]) -> Non
     failures = [b for b in batches if b.outcome == "failure"]
     assert len(failures) == 2
     assert all("function error RuntimeError" in b.reason for b in failures)
-    assert any("1 records, failure (function error RuntimeError" in n for n in app.notes)
+    assert any("1 record, failure (function error RuntimeError" in n for n in app.notes)
 
 
 def test_failed_batch_is_retried_whole(sqs_app: Callable[..., SqsApp]) -> None:
