@@ -159,10 +159,12 @@ class SqsApp:
         return [json.loads(line) for line in self.log_path.read_text().splitlines() if line]
 
     def close(self) -> None:
-        for m in self.mappings:
+        mappings, self.mappings = self.mappings, []
+        for m in mappings:
             self.loop.call(m.close())
-        if self.emulator is not None:
-            self.loop.call(self.emulator.close())
+        emulator, self.emulator = self.emulator, None
+        if emulator is not None:
+            self.loop.call(emulator.close())
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqs_support import SqsApp
+from sqs_support import SqsApp, wait_for
 
 
 def test_batches_by_size(sqs_app: Callable[..., SqsApp]) -> None:
@@ -147,3 +147,15 @@ def test_batch_payload_stays_under_6_mb(sqs_app: Callable[..., SqsApp]) -> None:
     assert all(size <= 6 * 1024 * 1024 for size in sizes)
     assert sorted(i for b in batches for i in b.message_ids) == sorted(ids)
     assert all(b.outcome == "success" for b in batches)
+
+
+def test_closing_hands_gathered_messages_back(sqs_app: Callable[..., SqsApp]) -> None:
+    app = sqs_app(event={"BatchSize": 50, "MaximumBatchingWindowInSeconds": 30})
+    app.run_mappings()
+    app.helper.send_many(app.queue, ["a", "b"])
+    wait_for(lambda: app.helper.counts(app.queue)["ApproximateNumberOfMessagesNotVisible"] == 2)
+    app.close()
+    counts = app.helper.counts(app.queue)
+    assert counts["ApproximateNumberOfMessages"] == 2  # visible again at once, not in 30 s
+    assert counts["ApproximateNumberOfMessagesNotVisible"] == 0
+    assert app.calls() == []

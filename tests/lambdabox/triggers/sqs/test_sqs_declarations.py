@@ -178,3 +178,32 @@ def test_mapping_from_command_line_flags() -> None:
     assert (str(spec.queue), spec.batch_size) == ("arn:aws:sqs:eu-west-1:123456789012:jobs", 3)
     with pytest.raises(SqsConfigError, match=r"--sqs\.BatchSize"):
         spec_for_queue("Fn", ARN, "us-east-1", BatchSize=0)
+
+
+def test_mappings_name_functions_by_logical_id() -> None:
+    from lambdabox.triggers.ports import AppSettings
+    from lambdabox.triggers.sqs import triggers
+
+    fn = Resource("Worker", "AWS::Serverless::Function", {"FunctionName": "worker-fn"})
+    by_arn = Resource(
+        "ByArn",
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "EventSourceArn": ARN,
+            "FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:worker-fn",
+        },
+    )
+    by_name = Resource(
+        "ByName",
+        "AWS::Lambda::EventSourceMapping",
+        {"EventSourceArn": ARN, "FunctionName": "worker-fn", "BatchSize": 2},
+    )
+    template = Template(
+        path=Path("/tmp/t.yaml"), resources={"Worker": fn, "ByArn": by_arn, "ByName": by_name}
+    )
+    lines = [t.describe()[0] for t in triggers(template, None, AppSettings())]  # type: ignore[arg-type]
+    assert [(line.function, line.text) for line in lines] == [
+        ("Worker", "sqs jobs -> Worker (batch 10, window 0 s)"),
+        ("Worker", "sqs jobs -> Worker (batch 2, window 0 s)"),
+    ]
+    assert lines[1].detail["source"] == "ByName"
