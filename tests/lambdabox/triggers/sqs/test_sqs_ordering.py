@@ -72,10 +72,10 @@ def test_concurrency_bounded_by_environments(sqs_app: Callable[..., SqsApp]) -> 
 
 
 def test_filter_criteria_end_to_end(sqs_app: Callable[..., SqsApp]) -> None:
-    pattern = {"body": {"kind": ["order"], "total": [{"numeric": [">", 10]}]}}
-    app = sqs_app(
-        event={"BatchSize": 10, "FilterCriteria": {"Filters": [{"Pattern": json.dumps(pattern)}]}}
-    )
+    on_body = {"body": {"kind": ["order"], "total": [{"numeric": [">", 10]}]}}
+    on_attributes = {"messageAttributes": {"tier": {"stringValue": [{"prefix": "vip"}]}}}
+    filters = [{"Pattern": json.dumps(on_body)}, {"Pattern": json.dumps(on_attributes)}]
+    app = sqs_app(event={"BatchSize": 10, "FilterCriteria": {"Filters": filters}})
     ids = app.helper.send_many(
         app.queue,
         [
@@ -86,9 +86,12 @@ def test_filter_criteria_end_to_end(sqs_app: Callable[..., SqsApp]) -> None:
             '{"kind": "order", "total": 99}',
         ],
     )
+    vip = app.helper.send(app.queue, "plain text", attributes={"tier": "vip-gold"})
+    other = app.helper.send(app.queue, "plain text", attributes={"tier": "basic"})
     app.run_mappings()
     batches = app.helper.wait_idle()
     delivered = [i for b in batches for i in b.message_ids]
-    assert sorted(delivered) == sorted([ids[0], ids[4]])
-    assert sorted(app.mappings[0].history.filtered) == sorted([ids[1], ids[2], ids[3]])
-    assert app.helper.counts(app.queue)["ApproximateNumberOfMessages"] == 0  # all deleted
+    assert sorted(delivered) == sorted([ids[0], ids[4], vip])
+    filtered = app.mappings[0].history.filtered
+    assert sorted(filtered) == sorted([ids[1], ids[2], ids[3], other])
+    assert not any(app.helper.counts(app.queue).values())  # filtered messages were deleted
