@@ -136,6 +136,9 @@ class SqsMapping:
                     self._settings.notes(f"sqs {self.spec.queue.name}: delete failed: {exc}")
                 finally:
                     self.history.busy -= 1
+        if carry:  # received beyond the last batch: hand them back rather than let them wait
+            with contextlib.suppress(Exception):
+                await self._io.release([m["ReceiptHandle"] for m in carry])
 
     async def _gather(
         self, carry: list[dict[str, Any]]
