@@ -9,7 +9,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from bench import _venvs, emulator, http_front, runtime_client
+from bench import _venvs, emulator, http_front, runtime_client, sqs_mapping
 
 # The anchor numbers are comparable only on the same machine and in the same run.
 QUICK = os.environ.get("BENCH_QUICK") == "1"
@@ -79,6 +79,7 @@ def main() -> int:
     http_figures = http_front.measure(QUICK)
     r.update(http_figures)
     missed = http_front.report(http_figures) or missed
+    missed = sqs_mapping.report(r, QUICK) or missed
     out = _venvs.BENCH_DIR / "results.json"
     out.write_text(json.dumps(r, indent=2))
     print(f"\nraw figures: {out}")
