@@ -14,16 +14,28 @@ class EmulatorInvoker:
     """Invoke functions by logical id, name or ARN; each runs in its own `Emulator`.
 
     `functions` maps each function's logical id (its `Resource.path`) to its emulator; the
-    emulators must be started on the running event loop.
+    emulators must be started on the running event loop. A nested stack's function is also
+    found by its path with `/` (as `sam` writes it: `Child/Inner`) and by its name.
     """
 
     def __init__(self, functions: Mapping[str, Emulator]) -> None:
-        self._functions = dict(functions)
+        self._functions: dict[str, Emulator] = {}
         self._aliases: dict[str, str] = {}
-        for logical_id, emulator in self._functions.items():
+        self.replace(functions)
+
+    def replace(self, functions: Mapping[str, Emulator]) -> None:
+        """Serve these emulators from now on (hot reload swaps a function's emulator)."""
+        aliases: dict[str, str] = {}
+        for logical_id, emulator in functions.items():
             fn = emulator.config.function
-            self._aliases[fn.name] = logical_id
-            self._aliases[fn.arn] = logical_id
+            aliases[fn.name] = logical_id
+            aliases[fn.arn] = logical_id
+            aliases[logical_id.replace(".", "/")] = logical_id
+        self._functions, self._aliases = dict(functions), aliases
+
+    def functions(self) -> dict[str, Emulator]:
+        """The emulators by logical id (path)."""
+        return dict(self._functions)
 
     def emulator(self, function: str) -> Emulator:
         """The emulator of `function` (logical id, FunctionName, ARN, or ARN:qualifier)."""

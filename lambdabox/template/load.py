@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from lambdabox.template.errors import TemplateError
-from lambdabox.template.loader import read_template
+from lambdabox.template.loader import check_template, read_template
 from lambdabox.template.local_values import Endpoints
 from lambdabox.template.model import Template
 from lambdabox.template.parameters import Stack
@@ -41,16 +42,19 @@ def find_template(given: str | Path | None, cwd: Path | None = None) -> Path:
 def load_template(
     path: Path,
     *,
+    document: Mapping[str, Any] | None = None,
     overrides: Mapping[str, str] | None = None,
     stack: Stack | None = None,
     endpoints: Endpoints | None = None,
 ) -> Template:
-    """Read, check and resolve the template at `path` (raises `TemplateError`)."""
+    """Read, check and resolve the template at `path` (raises `TemplateError`).
+
+    With `document`, that template (made in memory) is resolved instead, as if it were
+    the file `path` (relative paths in it start at `path`'s folder)."""
     stack = stack or Stack()
     path = path.resolve()
-    result = StackResolver(
-        read_template(path), path, overrides or {}, stack, endpoints or Endpoints()
-    ).resolve()
+    doc = check_template(dict(document), str(path)) if document is not None else read_template(path)
+    result = StackResolver(doc, path, overrides or {}, stack, endpoints or Endpoints()).resolve()
     return Template(
         path=path,
         resources={r.path: r for r in result.resources},

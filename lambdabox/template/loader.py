@@ -71,7 +71,11 @@ def read_document(path: Path) -> Any:
 
 def read_template(path: Path) -> dict[str, Any]:
     """The template at `path` as a dict, checked to be a template with Resources."""
-    doc = read_document(path)
+    return check_template(read_document(path), str(path))
+
+
+def check_template(doc: Any, path: str) -> dict[str, Any]:
+    """`doc` checked to be a template: a mapping with Resources, each with a Type."""
     if not isinstance(doc, dict):
         raise TemplateSyntaxError(
             "the file is not a template (its top level must be a mapping with Resources)",

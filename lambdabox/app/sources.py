@@ -1,0 +1,102 @@
+"""The trigger packages an application runs, and the local AWS endpoint they need.
+
+Trigger factories run in the agreed order (http, schedule, sqs, rabbitmq, streams); each
+package exports `triggers(template, invoker, settings)` and, for sources whose resources
+live on an endpoint, `provision(template, endpoint, settings)` which creates them there.
+A package that is not installed is skipped with a debug note.
+
+A template that declares queues, streams or tables and no endpoint was given gets moto's
+server (one process serves SQS, Kinesis and DynamoDB), started before the template is
+resolved so queue URLs resolve to it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from lambdabox.template.loader import read_template
+from lambdabox.template.model import Template
+from lambdabox.triggers.ports import AppSettings, FunctionInvoker, Trigger
+
+TRIGGER_PACKAGES = (
+    "lambdabox.triggers.http",
+    "lambdabox.triggers.schedule",
+    "lambdabox.triggers.sqs",
+    "lambdabox.triggers.rabbitmq",
+    "lambdabox.triggers.streams",
+)
+ENDPOINT_TYPES = frozenset({"AWS::SQS::Queue", "AWS::Kinesis::Stream", "AWS::DynamoDB::Table"})
+ENDPOINT_EVENTS = frozenset({"SQS", "Kinesis", "DynamoDB"})
+
+
+def _package(name: str, debug: Callable[[str], None]) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and name.startswith(exc.name):
+            debug(f"lambdabox up: {name} is not installed; its triggers are skipped")
+            return None
+        raise
+
+
+def needs_endpoint(doc: dict[str, Any], folder: Path, depth: int = 0) -> bool:
+    """Whether a raw template (or a local nested one) declares queues, streams or tables."""
+    for body in (doc.get("Resources") or {}).values():
+        kind = body.get("Type")
+        if kind in ENDPOINT_TYPES:
+            return True
+        props = body.get("Properties") or {}
+        if not isinstance(props, dict):
+            continue
+        events = props.get("Events") or {}
+        if isinstance(events, dict) and any(
+            isinstance(e, dict) and e.get("Type") in ENDPOINT_EVENTS for e in events.values()
+        ):
+            return True
+        location = props.get("Location") or props.get("TemplateURL")
+        if isinstance(location, str) and "://" not in location and depth < 5:
+            try:
+                child = read_template((folder / location).resolve())
+            except Exception:
+                continue
+            if needs_endpoint(child, (folder / location).resolve().parent, depth + 1):
+                return True
+    return False
+
+
+def provision(
+    template: Template, endpoint: str, settings: AppSettings, debug: Callable[[str], None]
+) -> None:
+    """Let each source package create its resources (queues, streams, tables) on `endpoint`."""
+    for name in TRIGGER_PACKAGES:
+        module = _package(name, debug)
+        make = getattr(module, "provision", None) if module is not None else None
+        if make is not None:
+            make(template, endpoint, settings)
+
+
+async def start_triggers(
+    template: Template,
+    invoker: FunctionInvoker,
+    settings: AppSettings,
+    debug: Callable[[str], None],
+) -> list[Trigger]:
+    """Every trigger of the template, started, in the agreed order."""
+    started: list[Trigger] = []
+    for name in TRIGGER_PACKAGES:
+        module = _package(name, debug)
+        factory = getattr(module, "triggers", None) if module is not None else None
+        if factory is None:
+            continue
+        made: Sequence[Trigger] = factory(template, invoker, settings)
+        if inspect.isawaitable(made):
+            made = await made
+        for trigger in made:
+            await trigger.start()
+            started.append(trigger)
+    return started
