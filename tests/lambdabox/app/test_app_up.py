@@ -119,6 +119,18 @@ def test_one_function_from_flags(tmp_path: Path, start_up: Callable[..., Up]) ->
     up = start_up("--handler", "main.go", "--code", "src", cwd=tmp_path)
     assert up.invoke("Function", {"echo": 1}) == {"echo": 1}
     assert up.listing["functions"][0]["handler"] == "main.go"
+    argv = [sys.executable, "-m", "lambdabox", "invoke", "Function", "--port", str(up.port)]
+    done = subprocess.run(
+        [*argv, "--payload", '{"via": "invoke"}', "--json"],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(json.loads(done.stdout)["payload"]) == {"via": "invoke"}
+    unknown = subprocess.run(
+        [*argv[:4], "Nope", *argv[5:]], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert unknown.returncode == 1
+    assert "Function not found" in unknown.stdout
     assert up.stop() == 0
 
 
