@@ -14,13 +14,16 @@ the Invoke API on `port`; the source packages' `provision`; the trigger factorie
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
+import sys
 import tempfile
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
 from lambdabox.app.config import AppConfig
+from lambdabox.app.destinations import AppDestinations
 from lambdabox.app.envvars import apply_env_vars, read_env_vars
 from lambdabox.app.errors import AppError
 from lambdabox.app.functions import FunctionLogs, FunctionSet
@@ -73,6 +76,7 @@ class Application:
         self.triggers: list[Trigger] = []
         self.settings: AppSettings | None = None
         self.warnings: list[str] = []
+        self.destinations = AppDestinations(self.invoker, None, config.say)
 
     # -- start -------------------------------------------------------------------
     def _raw(self) -> dict[str, object]:
@@ -109,14 +113,19 @@ class Application:
         if c.env_vars is not None:
             specs, more = apply_env_vars(specs, read_env_vars(c.env_vars))
             notes += more
-        specs = select(specs, c.functions)
-        return template, specs, [*template.warnings, *notes]
+        chosen = select(specs, c.functions)
+        if len(chosen) < len(specs):  # triggers see only the functions that run
+            left_out = {s.path for s in specs} - {s.path for s in chosen}
+            kept = {k: r for k, r in template.resources.items() if k not in left_out}
+            template = dataclasses.replace(template, resources=kept)
+        return template, chosen, [*template.warnings, *notes]
 
     def _settings(self) -> AppSettings:
         c = self.config
         extra = {
             "aws_endpoint": self.endpoint,
             "invoke_url": self.router.url if self.router else "",
+            "destinations": self.destinations,  # the DestinationSink of async invocations
         }
         return AppSettings(
             host=c.host,
@@ -149,6 +158,13 @@ class Application:
         if not self.specs:
             raise AppError(f"{c.template}: the template has no function to run")
         self.mode = choose_mode(self.specs, c.mode)
+        here = f"python{sys.version_info.major}.{sys.version_info.minor}"
+        if self.mode == "process":
+            for runtime in sorted({s.runtime for s in self.specs if s.runtime != here}):
+                c.say(
+                    f"note: {runtime} functions run on this {here} in process mode "
+                    "(--mode container runs them on their own runtime)"
+                )
         launch = LaunchSettings(
             self.mode, c.region, c.account_id, c.max_environments, c.log_level, self.run_id
         )
@@ -160,6 +176,7 @@ class Application:
             await self.router.start()
         except OSError as exc:
             raise AppError(f"--port {c.port}: cannot listen ({exc}); pick a free port") from None
+        self.destinations = AppDestinations(self.invoker, self.endpoint, c.say)
         self.settings = self._settings()
         if self.endpoint is not None:
             provision(self.template, self.endpoint, self.settings, c.debug)

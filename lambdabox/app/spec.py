@@ -279,6 +279,11 @@ def function_specs(template: Template) -> tuple[list[FunctionSpec], list[str]]:
     notes: list[str] = []
     for resource in template.functions():
         spec, more = function_spec(resource, template)
+        if spec.reserved_concurrency == 0:
+            more.append(
+                f"{spec.path}: ReservedConcurrentExecutions 0 throttles every invocation in "
+                "the cloud; here it runs with one environment"
+            )
         if spec.name in extra:
             from dataclasses import replace
 
