@@ -190,3 +190,26 @@ def test_usage_errors_are_status_2(tmp_path: Path) -> None:
     missing = _up(cwd=tmp_path)
     assert missing.returncode == 1
     assert "no template.yaml, template.yml, template.json in" in missing.stderr
+
+
+def test_queues_in_the_template_start_moto_before_resolving(
+    tmp_path: Path, start_up: Callable[..., Up]
+) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "import os\n\ndef handler(event, context):\n    return os.environ['QUEUE_URL']\n"
+    )
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n"
+        "  Jobs:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: jobs}\n"
+        "  Worker:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: src\n      Handler: app.handler\n      Runtime: python3.11\n"
+        "      Environment: {Variables: {QUEUE_URL: !Ref Jobs}}\n"
+    )
+    up = start_up(cwd=tmp_path)
+    endpoint = up.listing["awsEndpoint"]
+    assert endpoint.startswith("http://127.0.0.1:")
+    assert up.invoke("Worker") == f"{endpoint}/{ACCOUNT}/jobs"
+    helpers = descendants(up.proc.pid)
+    assert up.stop() == 0
+    assert [pid for pid in helpers if alive(pid)] == []
