@@ -10,7 +10,6 @@ in the local Docker daemon: no registry is reached).
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tempfile
 from collections.abc import Callable
@@ -87,28 +86,22 @@ def build_image(spec: FunctionSpec, scratch: Path, say: Callable[[str], None]) -
         cache=cache,
         base_name=base_name,
     )
-    digest = str(image.config_digest).split(":")[-1][:16]
-    ref = f"{REPOSITORY}/{_tag(spec)}:{digest}"
-    if not _in_docker(ref):
+    ref = f"{REPOSITORY}/{_tag(spec)}:latest"  # one tag per function: rebuilds replace it
+    if _docker_image_id(ref) != str(image.config_digest):  # Docker's image ID
         with tempfile.TemporaryDirectory(dir=scratch, prefix="layout-") as out:
-            write_layout(Path(out), image, tag=digest)
-            DockerSDKExporter().export(Path(out), digest, ref)
-        say(f"{spec.path}: built {ref} on {base_name}")
+            write_layout(Path(out), image, tag="latest")
+            DockerSDKExporter().export(Path(out), "latest", ref)
+        say(f"{spec.path}: built {ref} ({image.config_digest}) on {base_name}")
     return ref
 
 
-def _in_docker(ref: str) -> bool:
+def _docker_image_id(ref: str) -> str | None:
     import docker  # type: ignore[import-untyped]
 
     client = docker.from_env()
     try:
-        client.images.get(ref)
-        return True
+        return str(client.images.get(ref).id)
     except docker.errors.ImageNotFound:
-        return False
+        return None
     finally:
         client.close()
-
-
-def short_hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
