@@ -57,25 +57,49 @@ def _code_folder(spec: FunctionSpec, scratch: Path) -> Path:
 
 def build_image(spec: FunctionSpec, scratch: Path, say: Callable[[str], None]) -> str:
     """The Docker reference of the function's image, built (cached) and loaded as needed."""
+    from lambdabox.app.building import BuilderError
+
+    try:
+        return _build(spec, scratch, say)
+    except BuilderError as exc:
+        raise AppError(f"{spec.path}: building its image failed: {exc}") from None
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] not in ("docker", "requests", "urllib3"):
+            raise
+        raise AppError(
+            f"{spec.path}: Docker failed ({exc}); container mode needs a Docker daemon "
+            "(as root: scripts/setup-host.sh), or use --mode process for Python functions"
+        ) from None
+
+
+def _build(spec: FunctionSpec, scratch: Path, say: Callable[[str], None]) -> str:
     if spec.is_image:
         if spec.dockerfile:
-            from builder import dockerfile
+            from lambdabox.app.building import build_with_sdk
 
             context = spec.docker_context or Path.cwd()
             ref = f"{REPOSITORY}/{_tag(spec)}:dockerfile"
             say(f"{spec.path}: docker build {context} (Dockerfile {spec.dockerfile})")
-            dockerfile.build_with_sdk(context, context / spec.dockerfile, ref, say)
+            build_with_sdk(context, context / spec.dockerfile, ref, say)
             return ref
         assert spec.image_uri is not None
         return spec.image_uri
-    from builder import Cache, write_layout
-    from builder.cli_base_resolution import resolve_base
-    from builder.export.docker_sdk import DockerSDKExporter
-    from builder.function import build_function
+    from lambdabox.app.building import (
+        Cache,
+        DockerSDKExporter,
+        Image,
+        build_function,
+        ensure_base,
+        read_layout,
+        write_layout,
+    )
 
     cache = Cache.default()
-    platform = "manylinux2014_aarch64" if spec.architecture == "arm64" else None
-    base, base_name = resolve_base(None, base_of(spec), cache, say, platform=platform)
+    arm = spec.architecture == "arm64"
+    platform = "manylinux2014_aarch64" if arm else None
+    made = ensure_base(base_of(spec), cache, say, arch="arm64" if arm else None)
+    base = made if isinstance(made, Image) else read_layout(Path(made))
+    base_name = f"{base_of(spec)}-arm64" if arm else base_of(spec)
     image = build_function(
         _code_folder(spec, scratch),
         base=base,

@@ -15,9 +15,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from builder.errors import BuilderError
-from builder.watch import Fingerprint, Watcher, fingerprint
 from lambdabox.app.application import Application
+from lambdabox.app.building import BuilderError, Fingerprint, Watcher, fingerprint
 
 POLL_S = 0.25
 

@@ -230,7 +230,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _serve(config: Any, as_json: bool) -> int:
-    from builder.errors import BuilderError
     from lambdabox.app.application import Application
     from lambdabox.app.errors import AppError
     from lambdabox.app.listing import document, lines
@@ -245,8 +244,6 @@ async def _serve(config: Any, as_json: bool) -> int:
     try:
         try:
             await app.start()
-        except BuilderError as exc:
-            raise AppError(f"building a function image failed: {exc}") from None
         except OSError as exc:
             raise AppError(f"cannot start: {exc}") from None
         doc = document(app)

@@ -4,16 +4,33 @@ containers; SIGTERM removes every container."""
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Up
 
 from lambdabox.emulator.container import RUN_LABEL
+from lambdabox.testing.up import UpLauncher, UpProcess
+
+SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "app_two_functions"
+
+
+@pytest.fixture
+def two_functions(tmp_path: Path) -> Path:
+    """A copy of the two-function application (HelloFunction with a layer, OrdersFunction
+    named orders-fn), free to edit."""
+    return Path(shutil.copytree(SCENARIO, tmp_path / "app"))
+
+
+@pytest.fixture
+def start_up(tmp_path: Path) -> Iterator[Callable[..., UpProcess]]:
+    """Start `lambdabox up --json ARGS` (waits for its listing); killed afterwards."""
+    with UpLauncher(tmp_path) as launcher:
+        yield launcher.start
 
 
 def _containers() -> set[str]:
@@ -28,7 +45,7 @@ def _containers() -> set[str]:
 
 @pytest.mark.slow
 def test_container_mode_builds_and_runs_a_function_with_a_layer(
-    two_functions: Path, start_up: Callable[..., Up]
+    two_functions: Path, start_up: Callable[..., UpProcess]
 ) -> None:
     before = _containers()
     up = start_up("--mode", "container", "--function", "HelloFunction", cwd=two_functions)
@@ -61,7 +78,7 @@ Resources:
 
 @pytest.mark.slow
 def test_image_function_built_from_its_dockerfile(
-    tmp_path: Path, start_up: Callable[..., Up]
+    tmp_path: Path, start_up: Callable[..., UpProcess]
 ) -> None:
     loaded = subprocess.run(
         [sys.executable, "-m", "lambdabox", "base", "build", "python3.11", "--load"],

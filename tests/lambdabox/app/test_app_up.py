@@ -4,22 +4,41 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
-from conftest import Up, alive, descendants
+
+from lambdabox.testing.up import UpLauncher, UpProcess, alive, descendants
+
+SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "app_two_functions"
+
+
+@pytest.fixture
+def two_functions(tmp_path: Path) -> Path:
+    """A copy of the two-function application (HelloFunction with a layer, OrdersFunction
+    named orders-fn), free to edit."""
+    return Path(shutil.copytree(SCENARIO, tmp_path / "app"))
+
+
+@pytest.fixture
+def start_up(tmp_path: Path) -> Iterator[Callable[..., UpProcess]]:
+    """Start `lambdabox up --json ARGS` (waits for its listing); killed afterwards."""
+    with UpLauncher(tmp_path) as launcher:
+        yield launcher.start
+
 
 ACCOUNT = "123456789012"
 
 
 def test_two_functions_answer_by_name_logical_id_and_arn(
-    two_functions: Path, start_up: Callable[..., Up]
+    two_functions: Path, start_up: Callable[..., UpProcess]
 ) -> None:
     up = start_up(cwd=two_functions)
     hello = up.invoke("HelloFunction", {"n": 1})
@@ -68,7 +87,7 @@ def test_two_functions_answer_by_name_logical_id_and_arn(
 
 
 def test_env_vars_function_subset_and_overrides(
-    two_functions: Path, start_up: Callable[..., Up]
+    two_functions: Path, start_up: Callable[..., UpProcess]
 ) -> None:
     env_file = two_functions / "env.json"
     env_file.write_text(
@@ -94,7 +113,7 @@ def test_env_vars_function_subset_and_overrides(
 
 
 def test_hot_reload_of_an_edited_handler_and_template(
-    two_functions: Path, start_up: Callable[..., Up]
+    two_functions: Path, start_up: Callable[..., UpProcess]
 ) -> None:
     up = start_up(cwd=two_functions)
     assert up.invoke("orders-fn")["fn"] == "orders-fn"
@@ -113,7 +132,7 @@ def test_hot_reload_of_an_edited_handler_and_template(
     assert up.stop() == 0
 
 
-def test_one_function_from_flags(tmp_path: Path, start_up: Callable[..., Up]) -> None:
+def test_one_function_from_flags(tmp_path: Path, start_up: Callable[..., UpProcess]) -> None:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "main.py").write_text("def go(event, context):\n    return event\n")
     up = start_up("--handler", "main.go", "--code", "src", cwd=tmp_path)
@@ -193,7 +212,7 @@ def test_usage_errors_are_status_2(tmp_path: Path) -> None:
 
 
 def test_queues_in_the_template_start_moto_before_resolving(
-    tmp_path: Path, start_up: Callable[..., Up]
+    tmp_path: Path, start_up: Callable[..., UpProcess]
 ) -> None:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "app.py").write_text(

@@ -1,4 +1,12 @@
-"""`lambdabox up` as a real subprocess, and a two-function application to run."""
+"""`lambdabox up` as a real subprocess, for tests: start it, read its listing, stop it.
+
+    with UpLauncher(tmp_path) as launcher:
+        up = launcher.start(cwd=app_folder)          # waits for the --json listing
+        up.invoke("HelloFunction", {"x": 1})        # through boto3 on its Invoke API
+        assert up.stop() == 0                        # SIGTERM
+
+`descendants(pid)` and `alive(pid)` (from /proc) check that nothing is left behind.
+"""
 
 from __future__ import annotations
 
@@ -8,80 +16,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
-import pytest
-
 from lambdabox.services.moto_server import free_port
-
-TWO_FUNCTIONS = """\
-Transform: AWS::Serverless-2016-10-31
-Parameters:
-  Greeting: {Type: String, Default: hello}
-Globals:
-  Function:
-    Runtime: python3.11
-    Timeout: 5
-Resources:
-  HelloFunction:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: hello/
-      Handler: app.handler
-      Layers: [!Ref Shared]
-      Environment:
-        Variables:
-          GREETING: !Ref Greeting
-          ORDERS_ARN: !GetAtt OrdersFunction.Arn
-  OrdersFunction:
-    Type: AWS::Serverless::Function
-    Properties:
-      FunctionName: orders-fn
-      CodeUri: orders/
-      Handler: app.handler
-      ReservedConcurrentExecutions: 2
-  Shared:
-    Type: AWS::Serverless::LayerVersion
-    Properties:
-      ContentUri: layer/
-  Role:
-    Type: AWS::IAM::Role
-"""
-HELLO = """\
-import os
-import shared
-
-
-def handler(event, context):
-    return {
-        "fn": context.function_name,
-        "greeting": os.environ["GREETING"],
-        "orders": os.environ["ORDERS_ARN"],
-        "shared": shared.VALUE,
-        "event": event,
-    }
-"""
-ORDERS = """\
-def handler(event, context):
-    return {"fn": context.function_name, "arn": context.invoked_function_arn}
-"""
-
-
-@pytest.fixture
-def two_functions(tmp_path: Path) -> Path:
-    """A template folder: HelloFunction (with a layer) and OrdersFunction (named orders-fn)."""
-    for name, text in {
-        "template.yaml": TWO_FUNCTIONS,
-        "hello/app.py": HELLO,
-        "orders/app.py": ORDERS,
-        "layer/python/shared.py": "VALUE = 'from the layer'\n",
-    }.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return tmp_path
 
 
 def descendants(pid: int) -> set[int]:
@@ -113,10 +52,10 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-class Up:
+class UpProcess:
     """A running `lambdabox up --json`: its listing, its ports, its output."""
 
-    def __init__(self, proc: subprocess.Popen[str], port: int, http_port: int, err: Path):
+    def __init__(self, proc: subprocess.Popen[str], port: int, http_port: int, err: Path) -> None:
         self.proc = proc
         self.port = port
         self.http_port = http_port
@@ -174,15 +113,17 @@ class Up:
             raise
 
 
-@pytest.fixture
-def start_up(tmp_path: Path) -> Iterator[Callable[..., Up]]:
-    """Start `lambdabox up --json ARGS` in a folder; stopped (SIGKILL if need be) afterwards."""
-    started: list[Up] = []
+class UpLauncher:
+    """Starts `lambdabox up --json ARGS` processes on free ports; kills what is left on exit."""
 
-    def start(*args: str, cwd: Path, listing: bool = True) -> Up:
+    def __init__(self, logs: Path) -> None:
+        self._logs = logs
+        self.started: list[UpProcess] = []
+
+    def start(self, *args: str, cwd: Path, listing: bool = True) -> UpProcess:
         port, http_port = free_port(), free_port()
-        err = tmp_path / f"up-{len(started)}.err"
-        argv: Sequence[str] = [
+        err = self._logs / f"up-{len(self.started)}.err"
+        argv = [
             sys.executable, "-m", "lambdabox", "up", *args, "--json",
             "--port", str(port), "--http-port", str(http_port),
         ]  # fmt: skip
@@ -195,16 +136,27 @@ def start_up(tmp_path: Path) -> Iterator[Callable[..., Up]]:
                 text=True,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
-        up = Up(proc, port, http_port, err)
-        started.append(up)
+        up = UpProcess(proc, port, http_port, err)
+        self.started.append(up)
         if listing:
             up.wait_listing()
         return up
 
-    yield start
-    for up in started:
-        if up.proc.poll() is None:
-            up.proc.kill()
-            up.proc.wait(10)
-        if up.proc.stdout is not None:
-            up.proc.stdout.close()
+    def close(self) -> None:
+        for up in self.started:
+            if up.proc.poll() is None:
+                up.proc.kill()
+                up.proc.wait(10)
+            if up.proc.stdout is not None:
+                up.proc.stdout.close()
+
+    def __enter__(self) -> UpLauncher:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
