@@ -152,6 +152,9 @@ class Application:
     async def _start(self) -> None:
         c = self.config
         self._start_endpoint()
+        self.destinations = AppDestinations(
+            self.invoker, self.endpoint, c.say, lambda: self.settings
+        )
         self.template, self.specs, self.warnings = self.load()
         for line in self.warnings:
             c.say(f"warning: {line}")
@@ -166,7 +169,15 @@ class Application:
                     "(--mode container runs them on their own runtime)"
                 )
         launch = LaunchSettings(
-            self.mode, c.region, c.account_id, c.max_environments, c.log_level, self.run_id
+            self.mode,
+            c.region,
+            c.account_id,
+            c.max_environments,
+            c.log_level,
+            self.run_id,
+            retry_delay_scale=c.retry_delay_scale,
+            state_dir=c.state_dir,
+            destinations=self.destinations,
         )
         self.functions = FunctionSet(launch, self._scratch, self.logs, c.say)
         await self.functions.start(self.specs)
@@ -176,7 +187,6 @@ class Application:
             await self.router.start()
         except OSError as exc:
             raise AppError(f"--port {c.port}: cannot listen ({exc}); pick a free port") from None
-        self.destinations = AppDestinations(self.invoker, self.endpoint, c.say)
         self.settings = self._settings()
         if self.endpoint is not None:
             provision(self.template, self.endpoint, self.settings, c.debug)

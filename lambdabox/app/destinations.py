@@ -1,22 +1,29 @@
 """Where asynchronous invocation records go: the application's `DestinationSink`.
 
 The asynchronous invocation machinery (`lambdabox.emulator.asyncinvoke`) hands each
-OnSuccess/OnFailure/dead-letter record to `deliver(target_arn, record)`:
-a function ARN of this application becomes an Event invocation of that function (as the
-service does), an SQS queue ARN a message sent to the local endpoint through the sqs
-package's `lambdabox.triggers.sqs.destinations.send(endpoint, arn, record)`. Any other
-target is reported in one line and the record printed, so nothing is lost silently.
+OnSuccess/OnFailure record to `deliver(target_arn, record)` and each dead letter to
+`deliver_dead_letter(target_arn, body, attributes)`: a function ARN of this application
+becomes an Event invocation of that function (as the service does), an SQS queue ARN a
+message on the endpoint through the sqs package's
+`lambdabox.triggers.sqs.destinations.send(endpoint, arn, record, settings, dead_letter=)`.
+Any other target is reported in one line with the record, so nothing is lost silently.
 """
 
 from __future__ import annotations
 
-import asyncio
 import importlib
-import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from lambdabox.app.invoker import EmulatorInvoker
-from lambdabox.triggers.ports import UnknownFunction
+from lambdabox.triggers.ports import AppSettings, UnknownFunction
+
+
+def _text(attribute: Any) -> str:
+    """A message attribute's value (a `MessageAttribute` with `.value`, or plain text)."""
+    if attribute is None:
+        return ""
+    return str(getattr(attribute, "value", attribute))
 
 
 class DestinationError(Exception):
@@ -27,14 +34,30 @@ class AppDestinations:
     """Deliver destination records to the application's functions and local queues."""
 
     def __init__(
-        self, invoker: EmulatorInvoker, endpoint: str | None, say: Callable[[str], None]
+        self,
+        invoker: EmulatorInvoker,
+        endpoint: str | None,
+        say: Callable[[str], None],
+        settings: Callable[[], AppSettings | None] = lambda: None,
     ) -> None:
         self._invoker = invoker
         self._endpoint = endpoint
         self._say = say
+        self._settings = settings
 
     async def deliver(self, target_arn: str, record: bytes) -> None:
         """Send `record` (the service's invocation record JSON) to `target_arn`."""
+        await self._send(target_arn, record, None)
+
+    async def deliver_dead_letter(
+        self, target_arn: str, body: bytes, attributes: Mapping[str, Any]
+    ) -> None:
+        """A dead letter (the original event) with RequestID/ErrorCode/ErrorMessage."""
+        await self._send(target_arn, body, attributes)
+
+    async def _send(
+        self, target_arn: str, record: bytes, attributes: Mapping[str, Any] | None
+    ) -> None:
         service = target_arn.split(":")[2] if target_arn.count(":") >= 5 else ""
         if service == "lambda":
             try:
@@ -57,12 +80,14 @@ class AppDestinations:
                 raise DestinationError(
                     f"destination {target_arn}: SQS destinations need lambdabox.triggers.sqs"
                 ) from None
-            send = module.send
-            if inspect.iscoroutinefunction(send):
-                await send(self._endpoint, target_arn, record)
-            else:
-                loop = asyncio.get_running_loop()
-                await loop.run_in_executor(None, send, self._endpoint, target_arn, record)
+            options: dict[str, Any] = {}
+            if attributes is not None:
+                options["dead_letter"] = module.DeadLetter(
+                    request_id=_text(attributes.get("RequestID")),
+                    error_message=_text(attributes.get("ErrorMessage")),
+                    error_code=int(_text(attributes.get("ErrorCode")) or 200),
+                )
+            await module.send(self._endpoint, target_arn, record, self._settings(), **options)
             return
         self._say(
             f"destination {target_arn} is not run locally; the record was: "

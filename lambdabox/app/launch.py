@@ -9,11 +9,13 @@ image (`images.build_image`) under the container driver of `lambdabox run`.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lambdabox.app.errors import AppError
 from lambdabox.app.spec import FunctionSpec
@@ -30,6 +32,22 @@ class LaunchSettings:
     max_environments: int = 4
     log_level: str = "warn"
     run_id: str = "app"
+    retry_delay_scale: float = 1.0
+    state_dir: Path | None = None
+    destinations: Any = None  # the DestinationSink of asynchronous invocation records
+
+
+def asynchronous_options(settings: LaunchSettings) -> dict[str, Any]:
+    """The emulator's asynchronous-invocation settings (retry delay scale, journal folder,
+    destination sink), for the `EmulatorConfig` fields that exist: they arrive with
+    `lambdabox.emulator.asyncinvoke`; until then there are none to set."""
+    wanted: dict[str, Any] = {
+        "retry_delay_scale": settings.retry_delay_scale,
+        "state_dir": str(settings.state_dir) if settings.state_dir else None,
+        "destinations": settings.destinations,
+    }
+    names = {f.name for f in dataclasses.fields(EmulatorConfig)}
+    return {name: value for name, value in wanted.items() if name in names}
 
 
 def function_config(spec: FunctionSpec, settings: LaunchSettings) -> FunctionConfig:
@@ -116,6 +134,7 @@ def process_config(spec: FunctionSpec, settings: LaunchSettings, scratch: Path) 
         max_concurrency=environments(spec, settings),
         log_level=settings.log_level,
         extensions_dir=None,
+        **asynchronous_options(settings),
     )
 
 
@@ -139,4 +158,5 @@ def container_config(spec: FunctionSpec, settings: LaunchSettings, image: str) -
         max_concurrency=environments(spec, settings),
         log_level=settings.log_level,
         driver=driver,
+        **asynchronous_options(settings),
     )

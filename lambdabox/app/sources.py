@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from lambdabox.app.errors import AppError
 from lambdabox.template.loader import read_template
 from lambdabox.template.model import Template
 from lambdabox.triggers.ports import AppSettings, FunctionInvoker, Trigger
@@ -69,6 +70,13 @@ def needs_endpoint(doc: dict[str, Any], folder: Path, depth: int = 0) -> bool:
     return False
 
 
+def _own_error(exc: Exception) -> bool:
+    """An error of a trigger package's (or a local service's) own hierarchy: its message
+    names the resource and the fix, so it is shown as is, without a traceback."""
+    module = type(exc).__module__
+    return module.startswith(("lambdabox.triggers.", "lambdabox.services."))
+
+
 def provision(
     template: Template, endpoint: str, settings: AppSettings, debug: Callable[[str], None]
 ) -> None:
@@ -76,8 +84,14 @@ def provision(
     for name in TRIGGER_PACKAGES:
         module = _package(name, debug)
         make = getattr(module, "provision", None) if module is not None else None
-        if make is not None:
+        if make is None:
+            continue
+        try:
             make(template, endpoint, settings)
+        except Exception as exc:
+            if not _own_error(exc):
+                raise
+            raise AppError(f"{name.rsplit('.', 1)[-1]}: {exc}") from None
 
 
 async def start_triggers(
@@ -93,10 +107,17 @@ async def start_triggers(
         factory = getattr(module, "triggers", None) if module is not None else None
         if factory is None:
             continue
-        made: Sequence[Trigger] = factory(template, invoker, settings)
-        if inspect.isawaitable(made):
-            made = await made
-        for trigger in made:
-            await trigger.start()
-            started.append(trigger)
+        try:
+            made: Sequence[Trigger] = factory(template, invoker, settings)
+            if inspect.isawaitable(made):
+                made = await made
+            for trigger in made:
+                await trigger.start()
+                started.append(trigger)
+        except Exception as exc:
+            for trigger in reversed(started):  # what did start is stopped again
+                await trigger.close()
+            if not _own_error(exc):
+                raise
+            raise AppError(f"{name.rsplit('.', 1)[-1]}: {exc}") from None
     return started

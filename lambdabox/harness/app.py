@@ -31,13 +31,40 @@ from lambdabox.harness.result import InvocationResult
 from lambdabox.services.moto_server import free_port
 
 _T = TypeVar("_T")
-# (attribute, module, class): helpers the source packages provide, built with
-# (endpoint, template) when their package is installed.
-SOURCE_HELPERS = (
-    ("sqs", "lambdabox.triggers.sqs.testing", "SqsHelper"),
-    ("kinesis", "lambdabox.triggers.streams.testing", "KinesisHelper"),
-    ("rabbitmq", "lambdabox.triggers.rabbitmq.testing", "RabbitMQHelper"),
-)
+SOURCE_ATTRIBUTES = ("sqs", "kinesis", "dynamodb", "rabbitmq")
+
+
+def _class(module: str, name: str) -> Any:
+    """A class of an optional package (a source or the schedule package), or None."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ModuleNotFoundError:
+        return None
+
+
+def source_helpers(app: Application) -> dict[str, Any]:
+    """The source packages' test helpers for a running application (those installed)."""
+    found: dict[str, Any] = {}
+    region = app.config.region
+    sqs = _class("lambdabox.triggers.sqs.testing", "SqsHelper")
+    if sqs is not None and app.endpoint is not None:
+        found["sqs"] = sqs(app.endpoint, app.template)
+    for attribute, name in (("kinesis", "KinesisHelper"), ("dynamodb", "DynamoDBHelper")):
+        helper = _class("lambdabox.triggers.streams.testing", name)
+        if helper is not None:
+            found[attribute] = helper(app.endpoint, app.triggers, region)
+    rabbit = _class("lambdabox.triggers.rabbitmq.testing", "RabbitHelper")
+    if rabbit is not None:
+        found["rabbitmq"] = rabbit(app.triggers, app.config.rabbitmq_url)
+    return found
+
+
+def manual_clock(start: float | None) -> Any:
+    """The schedule package's ManualClock when installed (it reports firings), else ours."""
+    clock = _class("lambdabox.triggers.schedule.clock", "ManualClock")
+    if clock is None:
+        return ManualClock(start)
+    return clock(time.time() if start is None else start)
 
 
 class HttpClient(requests.Session):
@@ -56,22 +83,30 @@ class HttpClient(requests.Session):
 
 
 class ScheduleControl:
-    """`advance(minutes=5)`: move the application's clock, return the invocations it caused."""
+    """`advance(minutes=5)`: move the application's clock, return the invocations it caused
+    (the schedule package's `Firing`s when it is installed, else the `Call`s made)."""
 
     def __init__(self, app: LambdaApp) -> None:
         self._app = app
 
     def advance(
         self, *, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0
-    ) -> list[Call]:
+    ) -> list[Any]:
+        clock = self._app.clock
+        if not isinstance(clock, ManualClock):  # the schedule package's: it knows firings
+            fired: list[Any] = clock.advance(
+                days=days, hours=hours, minutes=minutes, seconds=seconds
+            )
+            self._app.wait_idle()
+            return fired
         total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
         start = len(self._app.calls)
-        self._app.clock.advance(self._app.loop, total)
+        clock.advance(self._app.loop, total)
         self._app.wait_idle()
         return self._app.calls[start:]
 
     def now(self) -> float:
-        return self._app.clock.now()
+        return float(self._app.clock.now())
 
 
 class LambdaApp:
@@ -88,7 +123,7 @@ class LambdaApp:
         retry_delay_scale: float = 0.001,
         start_time: float | None = None,
     ) -> None:
-        self.clock = ManualClock(start_time)
+        self.clock = manual_clock(start_time)
         self.calls: list[Call] = []
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -118,14 +153,7 @@ class LambdaApp:
     def start(self) -> LambdaApp:
         self._thread.start()
         self._call(self.app.start())
-        for attribute, module_name, class_name in SOURCE_HELPERS:
-            try:
-                module = importlib.import_module(module_name)
-            except ModuleNotFoundError:
-                continue
-            self.helpers[attribute] = getattr(module, class_name)(
-                self.app.endpoint, self.app.template
-            )
+        self.helpers = source_helpers(self.app)
         return self
 
     def __getattr__(self, name: str) -> Any:
@@ -134,11 +162,7 @@ class LambdaApp:
             return helpers[name]
         raise AttributeError(
             f"LambdaApp has no {name!r}"
-            + (
-                " (its source package is not installed)"
-                if name in ("sqs", "kinesis", "rabbitmq")
-                else ""
-            )
+            + (" (its source package is not installed)" if name in SOURCE_ATTRIBUTES else "")
         )
 
     @property
