@@ -189,7 +189,7 @@ class Application:
             raise AppError(f"--port {c.port}: cannot listen ({exc}); pick a free port") from None
         self.settings = self._settings()
         if self.endpoint is not None:
-            provision(self.template, self.endpoint, self.settings, c.debug)
+            await provision(self.template, self.endpoint, self.settings, c.debug)
         self.triggers = await start_triggers(self.template, self.invoker, self.settings, c.debug)
 
     # -- reload ------------------------------------------------------------------

@@ -77,17 +77,20 @@ def _own_error(exc: Exception) -> bool:
     return module.startswith(("lambdabox.triggers.", "lambdabox.services."))
 
 
-def provision(
+async def provision(
     template: Template, endpoint: str, settings: AppSettings, debug: Callable[[str], None]
 ) -> None:
-    """Let each source package create its resources (queues, streams, tables) on `endpoint`."""
+    """Let each source package create its resources (queues, streams, tables) on `endpoint`
+    (a package's `provision` may be a plain function or a coroutine function)."""
     for name in TRIGGER_PACKAGES:
         module = _package(name, debug)
         make = getattr(module, "provision", None) if module is not None else None
         if make is None:
             continue
         try:
-            make(template, endpoint, settings)
+            made = make(template, endpoint, settings)
+            if inspect.isawaitable(made):
+                await made
         except Exception as exc:
             if not _own_error(exc):
                 raise
