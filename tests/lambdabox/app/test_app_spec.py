@@ -150,5 +150,5 @@ def test_process_mode_refuses_other_runtimes(tmp_path: Path) -> None:
     async def scenario() -> None:
         await Application(config).start()
 
-    with pytest.raises(AppError, match="Runtime nodejs20.x cannot run in process mode"):
+    with pytest.raises(AppError, match=r"Runtime nodejs20\.x cannot run in process mode"):
         asyncio.run(scenario())
