@@ -10,9 +10,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from samtranslator.model.exceptions import ExceptionWithMessage
-from samtranslator.plugins.globals.globals import Globals
-
 from lambdabox.template.errors import TemplateError
 
 
@@ -20,6 +17,10 @@ def merge_globals(template: dict[str, Any]) -> dict[str, Any]:
     """A copy of `template` with Globals merged into its serverless resources."""
     if "Globals" not in template:
         return template
+    # Imported here: the translator brings boto3 along (about half a second).
+    from samtranslator.model.exceptions import ExceptionWithMessage
+    from samtranslator.plugins.globals.globals import Globals
+
     doc = copy.deepcopy(template)
     try:
         merger = Globals(doc)
