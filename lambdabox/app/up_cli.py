@@ -117,6 +117,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region", default="us-east-1", help="AWS::Region (default us-east-1)")
     parser.add_argument("--stack-name", default="lambdabox", help="AWS::StackName")
     parser.add_argument(
+        "--account-id", default="123456789012", help="AWS::AccountId (default 123456789012)"
+    )
+    parser.add_argument(
         "--no-watch", action="store_true", help="do not reload on template or code edits"
     )
     parser.add_argument("--json", action="store_true", help="print the listing as JSON")
@@ -166,6 +169,7 @@ def _config(args: argparse.Namespace, say: Any, echo: Any) -> Any:
         "rabbitmq_url": args.rabbitmq_url,
         "region": args.region,
         "stack_name": args.stack_name,
+        "account_id": args.account_id,
         "log_level": args.log_level,
         "watch": not args.no_watch,
         "say": say,

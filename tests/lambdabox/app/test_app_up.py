@@ -232,3 +232,21 @@ def test_queues_in_the_template_start_moto_before_resolving(
     helpers = descendants(up.proc.pid)
     assert up.stop() == 0
     assert [pid for pid in helpers if alive(pid)] == []
+
+
+def test_response_streaming_through_the_shared_invoke_api(
+    tmp_path: Path, start_up: Callable[..., UpProcess]
+) -> None:
+    (tmp_path / "stream.py").write_text(
+        "def handler(event, context):\n    for i in range(3):\n        yield f'chunk{i};'\n"
+    )
+    up = start_up("--handler", "stream.handler", cwd=tmp_path)
+    client = up.lambda_client()
+    answer = client.invoke_with_response_stream(FunctionName="Function", Payload=b"{}")
+    chunks = [
+        event["PayloadChunk"]["Payload"]
+        for event in answer["EventStream"]
+        if "PayloadChunk" in event
+    ]
+    assert b"".join(chunks) == b"chunk0;chunk1;chunk2;"
+    assert up.stop() == 0
