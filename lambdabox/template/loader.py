@@ -90,6 +90,13 @@ def check_template(doc: Any, path: str) -> dict[str, Any]:
             fix="add Resources with at least one function",
         )
     for logical_id, body in resources.items():
+        if logical_id.startswith("Fn::ForEach"):
+            raise TemplateSyntaxError(
+                "Fn::ForEach (the AWS::LanguageExtensions transform) is not expanded locally",
+                where=f"{path}: Resources.{logical_id}",
+                fix="write the resources out, or run the template through "
+                "`aws cloudformation package`/`sam build` first",
+            )
         if not isinstance(body, dict) or not isinstance(body.get("Type"), str):
             raise TemplateSyntaxError(
                 "a resource must be a mapping with a Type",

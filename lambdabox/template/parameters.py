@@ -122,6 +122,21 @@ def _check(name: str, decl: Mapping[str, Any], value: str) -> None:
         )
 
 
+def ssm_parameters(declared: Any, overrides: Mapping[str, str]) -> list[str]:
+    """Warning lines for SSM-typed parameters whose value would come from Parameter Store."""
+    if not isinstance(declared, dict):
+        return []
+    return [
+        f"Parameters.{name}: {decl.get('Type')} is read from SSM Parameter Store in the "
+        f"cloud; here its value is the parameter's name {decl.get('Default')!r} "
+        f"(pass --parameter-overrides {name}=VALUE)"
+        for name, decl in declared.items()
+        if isinstance(decl, dict)
+        and str(decl.get("Type", "")).startswith("AWS::SSM::Parameter::Value")
+        and name not in overrides
+    ]
+
+
 def resolve_parameters(
     declared: Any, overrides: Mapping[str, str], *, strict: bool = True
 ) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from lambdabox.template.intrinsics import Resolver
 from lambdabox.template.loader import read_template
 from lambdabox.template.local_values import FUNCTION_TYPES, NAMED_TYPES, Endpoints, LocalValues
 from lambdabox.template.model import Resource
-from lambdabox.template.parameters import Stack, resolve_parameters
+from lambdabox.template.parameters import Stack, resolve_parameters, ssm_parameters
 from lambdabox.template.paths import absolutise, is_remote
 from lambdabox.template.support import NESTED_TYPES, implicit_resources, warnings_for
 
@@ -59,6 +59,9 @@ class StackResolver:
         self.result = StackResult()
         doc = expand_includes(doc, self._folder)
         self.result.parameters = resolve_parameters(doc.get("Parameters"), overrides, strict=True)
+        self.result.warnings.extend(
+            self._label + line for line in ssm_parameters(doc.get("Parameters"), overrides)
+        )
         self._doc = merge_globals(doc)
         self._raw: dict[str, Any] = self._doc["Resources"]
         self._known = {**implicit_resources(self._raw), **self._raw}
@@ -86,9 +89,20 @@ class StackResolver:
             fix=f"declare it or fix the name (known: {', '.join(known) or 'none'})",
         )
 
-    def _ref(self, name: str, where: str) -> Any:
+    def _check_target(self, name: str, where: str) -> None:
+        """`name` must be a resource that exists (its Condition, if any, is true)."""
         if name not in self._known:
             raise self._unknown(name, where)
+        body = self._raw.get(name)
+        if isinstance(body, dict) and not self._included(body, name):
+            raise ResolveError(
+                f"{name} is not created (its Condition {body['Condition']} is false)",
+                where=self._label + where,
+                fix=f"refer to it inside !If [{body['Condition']}, ..., !Ref AWS::NoValue]",
+            )
+
+    def _ref(self, name: str, where: str) -> Any:
+        self._check_target(name, where)
         if self._local.type_of(name) in NESTED_TYPES:
             return (
                 f"arn:aws:cloudformation:{self._stack.region}:{self._stack.account_id}:stack/{name}"
@@ -96,8 +110,7 @@ class StackResolver:
         return self._local.ref(name)
 
     def _get_att(self, name: str, attribute: str, where: str) -> Any:
-        if name not in self._known:
-            raise self._unknown(name, where)
+        self._check_target(name, where)
         if self._local.type_of(name) in NESTED_TYPES and attribute.startswith("Outputs."):
             outputs = self._nested_stack(name).outputs
             key = attribute[len("Outputs.") :]

@@ -385,6 +385,18 @@ MALFORMED = {
         "Globals: {Function: {Nope: 1}}\nResources:\n  A:\n    Type: AWS::Serverless::Function\n",
         "Globals: ",
     ),
+    "reference to a resource not created": (
+        "Conditions: {Never: !Equals [a, b]}\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n"
+        "    Condition: Never\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      Environment: {Variables: {Q: !Ref Q}}\n",
+        "Resources.F.Properties.Environment.Variables.Q: Q is not created (its Condition Never "
+        "is false); refer to it inside !If [Never, ..., !Ref AWS::NoValue]",
+    ),
+    "language extensions": (
+        "Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::Topics:\n"
+        "    - T\n    - [a, b]\n    - Topic${T}:\n        Type: AWS::SNS::Topic\n",
+        "Fn::ForEach (the AWS::LanguageExtensions transform) is not expanded locally",
+    ),
     "duplicate function names": (
         "Resources:\n  A:\n    Type: AWS::Lambda::Function\n    Properties: {FunctionName: f}\n"
         "  B:\n    Type: AWS::Lambda::Function\n    Properties: {FunctionName: f}\n",
@@ -400,6 +412,23 @@ def test_malformed_template_gives_one_clear_error(tmp_path: Path, case: str) -> 
         load(write(tmp_path, "template.yaml", text))
     assert expected in str(caught.value)
     assert "Traceback" not in str(caught.value)
+
+
+def test_ssm_parameter_types_are_named_in_a_warning(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "template.yaml",
+        "Parameters:\n  Ami: {Type: 'AWS::SSM::Parameter::Value<String>', Default: /app/ami}\n"
+        "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: !Ref Ami}\n",
+    )
+    template = load(path)
+    assert template.names["A"] == "/app/ami"
+    assert template.warnings == (
+        "Parameters.Ami: AWS::SSM::Parameter::Value<String> is read from SSM Parameter Store "
+        "in the cloud; here its value is the parameter's name '/app/ami' "
+        "(pass --parameter-overrides Ami=VALUE)",
+    )
+    assert load(path, Ami="ami-1").warnings == ()
 
 
 def test_unknown_override_is_an_error(tmp_path: Path) -> None:
