@@ -435,3 +435,30 @@ def test_unknown_override_is_an_error(tmp_path: Path) -> None:
     path = write(tmp_path, "template.yaml", "Resources:\n  A:\n    Type: AWS::SQS::Queue\n")
     with pytest.raises(TemplateError, match="declares no parameter Nope"):
         load(path, Nope="1")
+
+
+def test_api_references_resolve_to_logical_ids_the_http_front_knows(tmp_path: Path) -> None:
+    template = load(
+        write(
+            tmp_path,
+            "template.yaml",
+            "Resources:\n"
+            "  Raw: {Type: AWS::ApiGateway::RestApi}\n"
+            "  V2: {Type: AWS::ApiGatewayV2::Api}\n"
+            "  V2Int: {Type: AWS::ApiGatewayV2::Integration, Properties: {ApiId: !Ref V2}}\n"
+            "  Route:\n    Type: AWS::ApiGatewayV2::Route\n    Properties:\n"
+            "      ApiId: !Ref V2\n      Target: !Sub integrations/${V2Int}\n"
+            "  Res:\n    Type: AWS::ApiGateway::Resource\n    Properties:\n"
+            "      RestApiId: !Ref Raw\n      ParentId: !GetAtt Raw.RootResourceId\n"
+            "  Http: {Type: AWS::Serverless::HttpApi}\n"
+            "  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n"
+            "      Tags: [{Key: url, Value: !GetAtt Http.ApiEndpoint}]\n",
+        )
+    )
+    assert template.resources["Route"].properties == {"ApiId": "V2", "Target": "integrations/V2Int"}
+    assert template.resources["Res"].properties == {
+        "RestApiId": "Raw",
+        "ParentId": "Raw.RootResourceId",
+    }
+    tags = template.resources["Q"].properties["Tags"]
+    assert tags == [{"Key": "url", "Value": "http://127.0.0.1:3000"}]
