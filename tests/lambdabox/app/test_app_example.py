@@ -1,0 +1,28 @@
+"""The README's example application (examples/app) end to end through `lambda_app_factory`:
+an HTTP API route, the Invoke API, a schedule advanced by a day. It needs the HTTP front
+and the schedule trigger packages (skipped where they are not installed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from lambdabox.harness.app import LambdaApp
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "app" / "template.yaml"
+
+
+def test_readme_example(lambda_app_factory: Callable[..., LambdaApp]) -> None:
+    pytest.importorskip("lambdabox.triggers.http")
+    pytest.importorskip("lambdabox.triggers.schedule")
+    app = lambda_app_factory(EXAMPLE)
+    assert app.invoke("HelloFunction", {}).status == 200
+    answer = app.http.get("/hello/ada")
+    assert answer.status_code == 200
+    assert answer.json() == {"message": "Hello, ada!", "stage": "dev"}
+    fired = app.schedule.advance(days=1)
+    assert [f.function for f in fired] == ["ReportFunction"]
+    assert "report run {'version': '0'" not in app.logs("ReportFunction")  # Input replaces it
+    assert "report run {'kind': 'nightly'}" in app.logs("ReportFunction")
