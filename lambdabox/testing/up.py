@@ -84,8 +84,8 @@ class UpProcess:
         raise AssertionError(f"no listing within {timeout} s:\n{self.stderr()}")
 
     def lambda_client(self) -> Any:
-        import boto3  # type: ignore[import-untyped]
-        from botocore.config import Config  # type: ignore[import-untyped]
+        import boto3
+        from botocore.config import Config
 
         return boto3.client(
             "lambda",
