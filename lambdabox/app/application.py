@@ -19,7 +19,6 @@ import shutil
 import sys
 import tempfile
 import uuid
-from collections.abc import Sequence
 from pathlib import Path
 
 from lambdabox.app.config import AppConfig
@@ -30,31 +29,12 @@ from lambdabox.app.functions import FunctionLogs, FunctionSet
 from lambdabox.app.invoker import EmulatorInvoker
 from lambdabox.app.launch import LaunchSettings
 from lambdabox.app.router import InvokeRouter
+from lambdabox.app.selection import choose_mode, select
 from lambdabox.app.sources import needs_endpoint, provision, start_triggers
 from lambdabox.app.spec import FunctionSpec, function_specs
 from lambdabox.template import Endpoints, Stack, Template, load_template
 from lambdabox.template.loader import read_template
 from lambdabox.triggers.ports import AppSettings, Trigger
-
-
-def choose_mode(specs: Sequence[FunctionSpec], asked: str | None) -> str:
-    """`asked`, else process when every function is a Python zip function."""
-    if asked is not None:
-        return asked
-    return "process" if all(s.is_python and not s.is_image for s in specs) else "container"
-
-
-def select(specs: list[FunctionSpec], wanted: Sequence[str]) -> list[FunctionSpec]:
-    """The `--function` subset (by logical id, path or name)."""
-    if not wanted:
-        return specs
-    chosen = [s for s in specs if {s.path, s.path.replace(".", "/"), s.name} & set(wanted)]
-    found = {k for s in chosen for k in (s.path, s.path.replace(".", "/"), s.name)}
-    missing = [w for w in wanted if w not in found]
-    if missing:
-        known = ", ".join(s.path for s in specs) or "none"
-        raise AppError(f"--function {', '.join(missing)}: no such function (known: {known})")
-    return chosen
 
 
 class Application:
@@ -251,13 +231,3 @@ class Application:
         if moto is not None:
             moto.stop()  # type: ignore[attr-defined]
         shutil.rmtree(self._scratch, ignore_errors=True)
-
-    def inputs(self) -> dict[str, list[Path]]:
-        """What hot reload watches: the template, and each function's code and layers."""
-        found: dict[str, list[Path]] = {}
-        if self.config.document is None:
-            found["template"] = [self.config.template]
-        for spec in self.specs:
-            paths = [p for p in (spec.code, spec.docker_context) if p is not None]
-            found[spec.path] = [*paths, *spec.layers]
-        return found

@@ -21,6 +21,17 @@ from lambdabox.app.building import BuilderError, Fingerprint, Watcher, fingerpri
 POLL_S = 0.25
 
 
+def inputs(app: Application) -> dict[str, list[Path]]:
+    """What to watch: the template, and each running function's code and layers."""
+    found: dict[str, list[Path]] = {}
+    if app.config.document is None:
+        found["template"] = [app.config.template]
+    for spec in app.specs:
+        paths = [p for p in (spec.code, spec.docker_context) if p is not None]
+        found[spec.path] = [*paths, *spec.layers]
+    return found
+
+
 def _fingerprints(groups: dict[str, list[Path]]) -> dict[str, Fingerprint]:
     found: dict[str, Fingerprint] = {}
     for key, paths in groups.items():
@@ -30,7 +41,7 @@ def _fingerprints(groups: dict[str, list[Path]]) -> dict[str, Fingerprint]:
 
 
 class Reloader:
-    """Watch `app.inputs()`; on a change run `app.reload(changed)` on `loop`."""
+    """Watch `inputs(app)`; on a change run `app.reload(changed)` on `loop`."""
 
     def __init__(
         self, app: Application, loop: asyncio.AbstractEventLoop, say: Callable[[str], None]
@@ -50,7 +61,7 @@ class Reloader:
         self._thread.join(2)
 
     def _run(self) -> None:
-        groups = self._app.inputs()
+        groups = inputs(self._app)
         every = sorted({p for paths in groups.values() for p in paths})
         watcher = Watcher(every, interval=POLL_S)
         last = _fingerprints(groups)
@@ -66,7 +77,7 @@ class Reloader:
                     continue
                 last = now
                 self._reload(changed)
-                groups = self._app.inputs()
+                groups = inputs(self._app)
                 every = sorted({p for paths in groups.values() for p in paths})
                 watcher.inputs = every
                 if watcher.notify is not None:

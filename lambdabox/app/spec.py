@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lambdabox.app.asynchronous import asynchronous_config, invoke_configs, whole_number
 from lambdabox.app.errors import FunctionSpecError
 from lambdabox.emulator.config import EventInvokeConfig
 from lambdabox.template.model import Resource, Template
@@ -55,21 +56,6 @@ class FunctionSpec:
         return self.runtime.startswith("python")
 
 
-def _int(resource: Resource, prop: str, value: Any, low: int, high: int) -> int:
-    try:
-        number = int(str(value))
-    except ValueError:
-        number = low - 1
-    if not low <= number <= high:
-        raise FunctionSpecError(
-            resource.path,
-            prop,
-            f"{value!r} is not a whole number in {low}..{high}",
-            f"set {prop} to a value in that range",
-        )
-    return number
-
-
 def _environment(resource: Resource) -> dict[str, str]:
     env = resource.properties.get("Environment") or {}
     variables = env.get("Variables") if isinstance(env, dict) else None
@@ -96,43 +82,6 @@ def _environment(resource: Resource) -> dict[str, str]:
                 "give it a string value",
             )
     return out
-
-
-def _destination(value: Any) -> str | None:
-    if isinstance(value, dict):
-        target = value.get("Destination") or value.get("TargetArn")
-        return str(target) if target else None
-    return None
-
-
-def asynchronous_config(props: Mapping[str, Any], resource: Resource) -> EventInvokeConfig:
-    """EventInvokeConfig, DeadLetterQueue (SAM) / DeadLetterConfig (Lambda) of a function."""
-    config = props.get("EventInvokeConfig") or {}
-    if not isinstance(config, dict):
-        raise FunctionSpecError(
-            resource.path, "EventInvokeConfig", "must be a mapping", "see the SAM documentation"
-        )
-    destinations = config.get("DestinationConfig") or {}
-    dead = props.get("DeadLetterQueue") or props.get("DeadLetterConfig") or {}
-    return EventInvokeConfig(
-        maximum_retry_attempts=_int(
-            resource,
-            "EventInvokeConfig.MaximumRetryAttempts",
-            config.get("MaximumRetryAttempts", 2),
-            0,
-            2,
-        ),
-        maximum_event_age_s=_int(
-            resource,
-            "EventInvokeConfig.MaximumEventAgeInSeconds",
-            config.get("MaximumEventAgeInSeconds", 21600),
-            60,
-            21600,
-        ),
-        on_success=_destination(destinations.get("OnSuccess")),
-        on_failure=_destination(destinations.get("OnFailure")),
-        dead_letter=_destination(dead),
-    )
 
 
 def _code(resource: Resource) -> tuple[Path | None, str | None]:
@@ -206,15 +155,17 @@ def function_spec(resource: Resource, template: Template) -> tuple[FunctionSpec,
         "arn": template.function_arn(resource.path),
         "package_type": package_type,
         "environment": _environment(resource),
-        "timeout_s": _int(resource, "Timeout", props.get("Timeout", DEFAULT_TIMEOUT_S), 1, 900),
-        "memory_mb": _int(
+        "timeout_s": whole_number(
+            resource, "Timeout", props.get("Timeout", DEFAULT_TIMEOUT_S), 1, 900
+        ),
+        "memory_mb": whole_number(
             resource, "MemorySize", props.get("MemorySize", DEFAULT_MEMORY_MB), 128, 10240
         ),
         "asynchronous": asynchronous_config(props, resource),
         "architecture": str((props.get("Architectures") or ["x86_64"])[0]),
     }
     if "ReservedConcurrentExecutions" in props:
-        common["reserved_concurrency"] = _int(
+        common["reserved_concurrency"] = whole_number(
             resource,
             "ReservedConcurrentExecutions",
             props["ReservedConcurrentExecutions"],
@@ -263,18 +214,9 @@ def function_spec(resource: Resource, template: Template) -> tuple[FunctionSpec,
     return spec, notes
 
 
-def _invoke_configs(template: Template) -> dict[str, dict[str, Any]]:
-    """`AWS::Lambda::EventInvokeConfig` resources by the function name they configure."""
-    found: dict[str, dict[str, Any]] = {}
-    for resource in template.of_type("AWS::Lambda::EventInvokeConfig"):
-        target = str(resource.properties.get("FunctionName", ""))
-        found[target.rsplit(":function:", 1)[-1]] = dict(resource.properties)
-    return found
-
-
 def function_specs(template: Template) -> tuple[list[FunctionSpec], list[str]]:
     """Every function of the template, and warning lines."""
-    extra = _invoke_configs(template)
+    extra = invoke_configs(template)
     specs: list[FunctionSpec] = []
     notes: list[str] = []
     for resource in template.functions():

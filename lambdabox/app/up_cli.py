@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import json
-import signal
 import sys
 from pathlib import Path
-from typing import Any
 
 DESCRIPTION = """\
 Run every function of a SAM/CloudFormation template with its triggers, until Ctrl-C or
@@ -149,45 +145,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _config(args: argparse.Namespace, say: Any, echo: Any) -> Any:
-    from lambdabox.app.config import AppConfig
-    from lambdabox.app.synth import synthesise
-    from lambdabox.template import find_template, parse_overrides
-
-    common: dict[str, Any] = {
-        "overrides": parse_overrides(args.parameter_overrides),
-        "mode": args.mode,
-        "host": args.host,
-        "port": args.port,
-        "http_port": args.http_port,
-        "functions": tuple(args.function),
-        "env_vars": args.env_vars,
-        "max_environments": args.max_concurrency,
-        "retry_delay_scale": args.retry_delay_scale,
-        "state_dir": args.state_dir,
-        "sqs_endpoint": args.sqs_endpoint,
-        "rabbitmq_url": args.rabbitmq_url,
-        "region": args.region,
-        "stack_name": args.stack_name,
-        "account_id": args.account_id,
-        "log_level": args.log_level,
-        "watch": not args.no_watch,
-        "say": say,
-        "echo_logs": echo,
-    }
-    if args.handler or args.image:
-        doc = synthesise(
-            handler=args.handler,
-            image=args.image,
-            code=args.code,
-            schedules=args.schedule,
-            queues=args.sqs,
-            region=args.region,
-        )
-        return AppConfig(template=Path.cwd() / "(lambdabox up flags)", document=doc, **common)
-    return AppConfig(template=find_template(args.template), **common)
-
-
 def _usage(args: argparse.Namespace) -> str | None:
     if args.template and (args.handler or args.image):
         return "give a TEMPLATE or --handler/--image, not both"
@@ -207,6 +164,7 @@ def _say(line: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lambdabox.app.errors import AppError
+    from lambdabox.app.serve import app_config, serve
     from lambdabox.template import TemplateError
 
     problem = _usage(args)
@@ -220,53 +178,14 @@ def run(args: argparse.Namespace) -> int:
         out.flush()
 
     try:
-        config = _config(args, _say, echo)
+        config = app_config(args, _say, echo)
     except (TemplateError, AppError) as exc:
         _say(str(exc))
         return 1
     try:
-        return asyncio.run(_serve(config, args.json))
+        return asyncio.run(serve(config, args.json, _say))
     except (TemplateError, AppError) as exc:
         _say(str(exc))
         return 1
     except KeyboardInterrupt:
         return 0
-
-
-async def _serve(config: Any, as_json: bool) -> int:
-    from lambdabox.app.application import Application
-    from lambdabox.app.errors import AppError
-    from lambdabox.app.listing import document, lines
-    from lambdabox.app.reload import Reloader
-
-    app = Application(config)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    reloader: Reloader | None = None
-    try:
-        try:
-            await app.start()
-        except OSError as exc:
-            raise AppError(f"cannot start: {exc}") from None
-        doc = document(app)
-        if as_json:
-            sys.stdout.write(json.dumps(doc, indent=2) + "\n")
-            sys.stdout.flush()
-        else:
-            sys.stdout.write("\n".join(lines(doc)) + "\n")
-            sys.stdout.flush()
-            _say("running; Ctrl-C stops")
-        if config.watch:
-            reloader = Reloader(app, loop, _say)
-            reloader.start()
-        await stop.wait()
-    finally:
-        if reloader is not None:
-            reloader.close()
-        await app.close()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(Exception):
-                loop.remove_signal_handler(signum)
-    return 0

@@ -10,14 +10,12 @@ e.g. `Resources.Fn.Properties.Timeout`) and the fix.
 
 from __future__ import annotations
 
-import base64
-import ipaddress
-import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from lambdabox.template.errors import ResolveError
+from lambdabox.template.functions import FUNCTIONS
 
 
 class _NoValue:
@@ -52,12 +50,12 @@ class Resolver:
     ) -> None:
         self._parameters = parameters
         self._pseudo = pseudo
-        self._mappings = mappings
+        self.mappings = mappings
         self._conditions = conditions
         self._ref = ref
         self._get_att = get_att
-        self._warn = warn
-        self._region = region
+        self.warn = warn
+        self.region = region
         self._condition_values: dict[str, bool] = {}
         self._evaluating: set[str] = set()
 
@@ -106,7 +104,7 @@ class Resolver:
         return node
 
     def _call(self, name: str, arg: Any, where: str) -> Any:
-        handler = _FUNCTIONS.get(name)
+        handler = FUNCTIONS.get(name) or _CORE.get(name)
         if handler is None:
             raise ResolveError(
                 f"unknown intrinsic function {name}",
@@ -115,7 +113,7 @@ class Resolver:
             )
         return handler(self, arg, where)
 
-    def _string(self, node: Any, where: str, what: str) -> str:
+    def string(self, node: Any, where: str, what: str) -> str:
         value = self.value(node, where)
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise ResolveError(
@@ -125,7 +123,7 @@ class Resolver:
             )
         return str(value)
 
-    def _list(self, node: Any, where: str, what: str, size: int | None = None) -> list[Any]:
+    def items(self, node: Any, where: str, what: str, size: int | None = None) -> list[Any]:
         value = self.value(node, where)
         if not isinstance(value, list) or (size is not None and len(value) != size):
             shape = f"a list of {size}" if size is not None else "a list"
@@ -150,8 +148,8 @@ class Resolver:
             raise ResolveError(
                 "!GetAtt takes Resource.Attribute", where=where, fix="write !GetAtt MyFunction.Arn"
             )
-        logical_id = self._string(arg[0], where, "!GetAtt's resource")
-        attribute = self._string(arg[1], where, "!GetAtt's attribute")
+        logical_id = self.string(arg[0], where, "!GetAtt's resource")
+        attribute = self.string(arg[1], where, "!GetAtt's attribute")
         return self._get_att(logical_id, attribute, where)
 
     def sub(self, arg: Any, where: str) -> str:
@@ -188,39 +186,6 @@ class Resolver:
 
         return _SUB_VAR.sub(replace, arg)
 
-    def join(self, arg: Any, where: str) -> str:
-        delimiter, items = self._list(arg, where, "!Join", 2)
-        if not isinstance(items, list):
-            raise ResolveError(
-                "!Join's second item must be a list", where=where, fix="write !Join [',', [a, b]]"
-            )
-        return str(delimiter).join(str(item) for item in items)
-
-    def select(self, arg: Any, where: str) -> Any:
-        index, items = self._list(arg, where, "!Select", 2)
-        try:
-            return items[int(index)]
-        except (ValueError, TypeError, IndexError):
-            raise ResolveError(
-                f"!Select index {index!r} is not in a list of {len(items)}",
-                where=where,
-                fix="use an index within the list",
-            ) from None
-
-    def split(self, arg: Any, where: str) -> list[str]:
-        delimiter, text = self._list(arg, where, "!Split", 2)
-        return str(text).split(str(delimiter))
-
-    def if_(self, arg: Any, where: str) -> Any:
-        if not isinstance(arg, list) or len(arg) != 3:
-            raise ResolveError(
-                "!If takes [Condition, value if true, value if false]",
-                where=where,
-                fix="write !If [IsProd, a, b]",
-            )
-        chosen = arg[1] if self.condition(arg[0], where) else arg[2]
-        return self.value(chosen, where)
-
     def boolean(self, node: Any, where: str) -> bool:
         value = self.value(node, where)
         if not isinstance(value, bool):
@@ -229,105 +194,10 @@ class Resolver:
             )
         return value
 
-    def find_in_map(self, arg: Any, where: str) -> Any:
-        if not isinstance(arg, list) or len(arg) not in (3, 4):
-            raise ResolveError(
-                "!FindInMap takes [Map, TopKey, SecondKey]",
-                where=where,
-                fix="write !FindInMap [Map, !Ref AWS::Region, Key]",
-            )
-        keys = [self._string(arg[i], where, "!FindInMap's key") for i in range(3)]
-        table: Any = self._mappings
-        for depth, key in enumerate(keys):
-            if not isinstance(table, dict) or key not in table:
-                if len(arg) == 4 and isinstance(arg[3], dict) and "DefaultValue" in arg[3]:
-                    return self.value(arg[3]["DefaultValue"], where)
-                level = ("map", "top-level key", "second-level key")[depth]
-                raise ResolveError(
-                    f"!FindInMap: no {level} {key!r} in Mappings"
-                    + (f".{'.'.join(keys[:depth])}" if depth else ""),
-                    where=where,
-                    fix="add it to Mappings or fix the key",
-                )
-            table = table[key]
-        return table
 
-    def import_value(self, arg: Any, where: str) -> str:
-        name = self._string(arg, where, "!ImportValue")
-        self._warn(
-            f"{where}: !ImportValue {name!r} names another stack's export, which does not run "
-            "here; it resolves to an empty string (pass the value as a parameter instead)"
-        )
-        return ""
-
-    def cidr(self, arg: Any, where: str) -> list[str]:
-        block, count, bits = self._list(arg, where, "!Cidr", 3)
-        try:
-            network = ipaddress.ip_network(str(block), strict=False)
-            prefix = network.max_prefixlen - int(bits)
-            subnets = network.subnets(new_prefix=prefix)
-            return [str(next(subnets)) for _ in range(int(count))]
-        except (ValueError, StopIteration):
-            raise ResolveError(
-                f"!Cidr cannot cut {count} subnets of {bits} host bits from {block}",
-                where=where,
-                fix="fix the block, count or bits",
-            ) from None
-
-
-def _equals(r: Resolver, arg: Any, where: str) -> bool:
-    left, right = r._list(arg, where, "!Equals", 2)
-    return str(left) == str(right)
-
-
-def _and(r: Resolver, arg: Any, where: str) -> bool:
-    items = arg if isinstance(arg, list) else []
-    if not 2 <= len(items) <= 10:
-        raise ResolveError("!And takes 2 to 10 conditions", where=where)
-    return all(r.boolean(item, where) for item in items)
-
-
-def _or(r: Resolver, arg: Any, where: str) -> bool:
-    items = arg if isinstance(arg, list) else []
-    if not 2 <= len(items) <= 10:
-        raise ResolveError("!Or takes 2 to 10 conditions", where=where)
-    return any(r.boolean(item, where) for item in items)
-
-
-def _not(r: Resolver, arg: Any, where: str) -> bool:
-    items = arg if isinstance(arg, list) else []
-    if len(items) != 1:
-        raise ResolveError("!Not takes a list of one condition", where=where, fix="!Not [Cond]")
-    return not r.boolean(items[0], where)
-
-
-def _base64(r: Resolver, arg: Any, where: str) -> str:
-    return base64.b64encode(r._string(arg, where, "!Base64").encode()).decode()
-
-
-def _get_azs(r: Resolver, arg: Any, where: str) -> list[str]:
-    region = r.value(arg, where) or r._region
-    return [f"{region}{zone}" for zone in "abc"]
-
-
-_FUNCTIONS: dict[str, Callable[[Resolver, Any, str], Any]] = {
+_CORE: dict[str, Callable[[Resolver, Any, str], Any]] = {
     "Ref": lambda r, a, w: r.ref(a, w),
     "Condition": lambda r, a, w: r.condition(a, w),
     "Fn::GetAtt": lambda r, a, w: r.get_att(a, w),
     "Fn::Sub": lambda r, a, w: r.sub(a, w),
-    "Fn::Join": lambda r, a, w: r.join(a, w),
-    "Fn::Select": lambda r, a, w: r.select(a, w),
-    "Fn::Split": lambda r, a, w: r.split(a, w),
-    "Fn::If": lambda r, a, w: r.if_(a, w),
-    "Fn::Equals": _equals,
-    "Fn::And": _and,
-    "Fn::Or": _or,
-    "Fn::Not": _not,
-    "Fn::FindInMap": lambda r, a, w: r.find_in_map(a, w),
-    "Fn::ImportValue": lambda r, a, w: r.import_value(a, w),
-    "Fn::Base64": _base64,
-    "Fn::GetAZs": _get_azs,
-    "Fn::Cidr": lambda r, a, w: r.cidr(a, w),
-    "Fn::Length": lambda r, a, w: len(r._list(a, w, "!Length")),
-    "Fn::ToJsonString": lambda r, a, w: json.dumps(r.value(a, w), separators=(",", ":")),
 }

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from lambdabox.app.application import Application, choose_mode
+from lambdabox.app.application import Application
 from lambdabox.app.config import AppConfig
 from lambdabox.app.errors import AppError, FunctionSpecError
+from lambdabox.app.selection import choose_mode
 from lambdabox.app.spec import FunctionSpec, function_specs
 from lambdabox.emulator.config import EventInvokeConfig
 from lambdabox.services.moto_server import free_port
