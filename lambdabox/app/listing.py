@@ -49,6 +49,7 @@ def document(app: Application) -> dict[str, Any]:
         "awsEndpoint": app.endpoint,
         "functions": functions,
         "triggers": triggers,
+        "outputs": dict(app.template.outputs) if app.template is not None else {},
         "warnings": list(app.warnings),
     }
 

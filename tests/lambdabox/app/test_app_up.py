@@ -74,6 +74,7 @@ def test_two_functions_answer_by_name_logical_id_and_arn(
     assert listing["functions"][1]["invokeUrl"] == (
         f"{up.url}/2015-03-31/functions/orders-fn/invocations"
     )
+    assert listing["outputs"] == {}
     assert listing["warnings"] == [
         "AWS::IAM::Role Role: not run locally (references to it get a stand-in)"
     ]
