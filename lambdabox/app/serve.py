@@ -47,6 +47,7 @@ def app_config(
         "watch": not args.no_watch,
         "say": say,
         "echo_logs": echo,
+        "debug": say if args.log_level == "debug" else (lambda _line: None),
     }
     if args.handler or args.image:
         doc = synthesise(

@@ -40,7 +40,7 @@ def _package(name: str, debug: Callable[[str], None]) -> ModuleType | None:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
         if exc.name is not None and name.startswith(exc.name):
-            debug(f"lambdabox up: {name} is not installed; its triggers are skipped")
+            debug(f"{name} is not installed; its triggers are skipped")
             return None
         raise
 

@@ -154,6 +154,11 @@ def _usage(args: argparse.Namespace) -> str | None:
         return "--schedule and --sqs go with --handler or --image (a template has its events)"
     if args.max_concurrency < 1:
         return "--max-concurrency must be at least 1"
+    if not args.retry_delay_scale > 0:
+        return "--retry-delay-scale must be more than 0 (e.g. 0.001 in tests)"
+    for option, port in (("--port", args.port), ("--http-port", args.http_port)):
+        if not 0 <= port <= 65535:
+            return f"{option} must be a port number (0 picks a free one)"
     return None
 
 
