@@ -35,12 +35,17 @@ ENDPOINT_TYPES = frozenset({"AWS::SQS::Queue", "AWS::Kinesis::Stream", "AWS::Dyn
 ENDPOINT_EVENTS = frozenset({"SQS", "Kinesis", "DynamoDB"})
 
 
+_MISSING: set[str] = set()  # packages already reported missing (one note each)
+
+
 def _package(name: str, debug: Callable[[str], None]) -> ModuleType | None:
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
         if exc.name is not None and name.startswith(exc.name):
-            debug(f"{name} is not installed; its triggers are skipped")
+            if name not in _MISSING:
+                _MISSING.add(name)
+                debug(f"{name} is not installed; its triggers are skipped")
             return None
         raise
 
