@@ -22,7 +22,12 @@ from lambdabox.template.local_values import FUNCTION_TYPES, NAMED_TYPES, Endpoin
 from lambdabox.template.model import Resource
 from lambdabox.template.parameters import Stack, resolve_parameters, ssm_parameters
 from lambdabox.template.paths import absolutise, is_remote
-from lambdabox.template.support import NESTED_TYPES, implicit_resources, warnings_for
+from lambdabox.template.support import (
+    NESTED_TYPES,
+    implicit_resources,
+    warnings_for,
+    with_implicit_apis,
+)
 
 
 @dataclass
@@ -62,7 +67,7 @@ class StackResolver:
         self.result.warnings.extend(
             self._label + line for line in ssm_parameters(doc.get("Parameters"), overrides)
         )
-        self._doc = merge_globals(doc)
+        self._doc = merge_globals(with_implicit_apis(doc))
         self._raw: dict[str, Any] = self._doc["Resources"]
         self._known = {**implicit_resources(self._raw), **self._raw}
         self._nested: dict[str, StackResult] = {}

@@ -53,6 +53,32 @@ EVENT_TYPES = frozenset(
 )
 
 
+IMPLICIT_APIS = {
+    "Api": ("RestApiId", "ServerlessRestApi", "AWS::Serverless::Api", {"StageName": "Prod"}),
+    "HttpApi": ("ApiId", "ServerlessHttpApi", "AWS::Serverless::HttpApi", {}),
+}
+
+
+def with_implicit_apis(doc: dict[str, Any]) -> dict[str, Any]:
+    """`doc` with the APIs SAM creates for Api/HttpApi events that name none
+    (`ServerlessRestApi`, stage Prod; `ServerlessHttpApi`), so `Globals.Api`/`HttpApi`
+    (Cors, BinaryMediaTypes, ...) reach them as they do in SAM."""
+    resources = doc["Resources"]
+    wanted: dict[str, Any] = {}
+    for body in resources.values():
+        props = body.get("Properties") or {}
+        events = props.get("Events") if isinstance(props, dict) else None
+        if body.get("Type") != "AWS::Serverless::Function" or not isinstance(events, dict):
+            continue
+        for event in events.values():
+            if not isinstance(event, dict) or event.get("Type") not in IMPLICIT_APIS:
+                continue
+            prop, logical_id, kind, defaults = IMPLICIT_APIS[event["Type"]]
+            if prop not in (event.get("Properties") or {}) and logical_id not in resources:
+                wanted[logical_id] = {"Type": kind, "Properties": dict(defaults)}
+    return {**doc, "Resources": {**resources, **wanted}} if wanted else doc
+
+
 def implicit_resources(resources: Mapping[str, Any]) -> dict[str, Any]:
     """Resources SAM generates that templates refer to (FnRole, FnUrl, ServerlessRestApi...)."""
     extra: dict[str, Any] = {}

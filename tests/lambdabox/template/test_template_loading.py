@@ -462,3 +462,36 @@ def test_api_references_resolve_to_logical_ids_the_http_front_knows(tmp_path: Pa
     }
     tags = template.resources["Q"].properties["Tags"]
     assert tags == [{"Key": "url", "Value": "http://127.0.0.1:3000"}]
+
+
+def test_implicit_apis_exist_with_their_globals(tmp_path: Path) -> None:
+    template = load(
+        write(
+            tmp_path,
+            "template.yaml",
+            "Globals:\n"
+            "  Api: {Cors: \"'*'\", BinaryMediaTypes: [image~1png]}\n"
+            "  HttpApi: {CorsConfiguration: {AllowOrigins: ['*']}}\n"
+            "Resources:\n"
+            "  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+            "      Handler: app.handler\n      Runtime: python3.11\n      Events:\n"
+            "        R: {Type: Api, Properties: {Path: /r, Method: get}}\n"
+            "        H: {Type: HttpApi, Properties: {Path: /h, Method: get}}\n"
+            "  Named: {Type: AWS::Serverless::HttpApi}\n"
+            "  Other:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+            "      Handler: app.handler\n      Runtime: python3.11\n      Events:\n"
+            "        N: {Type: HttpApi, Properties: {ApiId: !Ref Named}}\n",
+        )
+    )
+    rest = template.resources["ServerlessRestApi"]
+    assert rest.type == "AWS::Serverless::Api"
+    assert rest.properties == {
+        "StageName": "Prod",
+        "Cors": "'*'",
+        "BinaryMediaTypes": ["image~1png"],
+    }
+    http = template.resources["ServerlessHttpApi"]
+    assert http.properties == {"CorsConfiguration": {"AllowOrigins": ["*"]}}
+    assert template.resources["Named"].properties == {"CorsConfiguration": {"AllowOrigins": ["*"]}}
+    events = template.resources["Other"].properties["Events"]
+    assert events["N"]["Properties"] == {"ApiId": "Named"}
