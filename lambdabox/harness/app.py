@@ -125,6 +125,7 @@ class LambdaApp:
     ) -> None:
         self.clock = manual_clock(start_time)
         self.calls: list[Call] = []
+        self.notes: list[str] = []  # warnings and trigger notes (lambdabox up's stderr lines)
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.config = AppConfig(
@@ -138,7 +139,7 @@ class LambdaApp:
             retry_delay_scale=retry_delay_scale,
             watch=False,
             clock=self.clock,
-            say=lambda _line: None,
+            say=self.notes.append,
         )
         self.app = Application(self.config)
         self.app.invoker.observe(self.calls.append)

@@ -61,6 +61,7 @@ def test_invoke_by_logical_id_and_name_with_logs(app: LambdaApp) -> None:
     assert any(line.startswith(f"REPORT RequestId: {result.request_id}") for line in result.logs)
     assert "echoing {'n': 1}" in app.logs("Echo")
     assert app.invoke("other-fn").payload == "inline"
+    assert app.notes == []  # nothing in the template goes unrun
     missing = app.invoke("Nope")
     assert missing.status == 404
 
