@@ -30,8 +30,9 @@ from lambdabox.app.invoker import EmulatorInvoker
 from lambdabox.app.launch import LaunchSettings
 from lambdabox.app.router import InvokeRouter
 from lambdabox.app.selection import choose_mode, select
-from lambdabox.app.sources import needs_endpoint, provision, start_triggers
+from lambdabox.app.sources import needs_endpoint, provision, start_moto, start_triggers
 from lambdabox.app.spec import FunctionSpec, function_specs
+from lambdabox.services.moto_server import MotoServer
 from lambdabox.template import Endpoints, Stack, Template, load_template
 from lambdabox.template.loader import read_template
 from lambdabox.triggers.ports import AppSettings, Trigger
@@ -49,7 +50,7 @@ class Application:
         self.specs: list[FunctionSpec] = []
         self.mode = config.mode or "process"
         self.endpoint: str | None = config.sqs_endpoint
-        self._moto: object | None = None
+        self._moto: MotoServer | None = None
         self.functions: FunctionSet | None = None
         self.invoker = EmulatorInvoker({})
         self.router: InvokeRouter | None = None
@@ -65,30 +66,45 @@ class Application:
         return read_template(self.config.template)
 
     def _start_endpoint(self) -> None:
-        if self.endpoint is not None or not needs_endpoint(
-            self._raw(), self.config.template.parent
-        ):
-            return
-        from lambdabox.services.moto_server import MotoServer, ServiceError
+        if self.endpoint is None and needs_endpoint(self._raw(), self.config.template.parent):
+            self._moto = start_moto(self.config.host)
+            self.endpoint = self._moto.endpoint
+            self.config.say(f"local AWS endpoint (moto: SQS, Kinesis, DynamoDB): {self.endpoint}")
 
-        try:
-            moto = MotoServer(self.config.host).start()
-        except ServiceError as exc:
-            raise AppError(str(exc)) from None
-        self._moto = moto
-        self.endpoint = moto.endpoint
-        self.config.say(f"local AWS endpoint (moto: SQS, Kinesis, DynamoDB): {self.endpoint}")
-
-    def load(self) -> tuple[Template, list[FunctionSpec], list[str]]:
-        """The template resolved and its function specs (env vars and subset applied)."""
+    def _resolve(self, urls: dict[str, str] | None = None) -> Template:
         c = self.config
-        template = load_template(
+        base = f"http://{c.host}:{c.http_port}"
+        endpoints = Endpoints(
+            sqs=self.endpoint,
+            http_base=base,
+            function_url=(lambda path: urls.get(path, f"{base}/")) if urls else None,
+        )
+        return load_template(
             c.template,
             document=c.document,
             overrides=c.overrides,
             stack=Stack(c.region, c.account_id, c.stack_name),
-            endpoints=Endpoints(sqs=self.endpoint, http_base=f"http://{c.host}:{c.http_port}"),
+            endpoints=endpoints,
         )
+
+    def _with_url_outputs(self, template: Template) -> Template:
+        """The template's Outputs resolved again once the function URLs have their ports
+        (the HTTP front binds them at start; until then `!GetAtt FnUrl.FunctionUrl` can
+        only say the HTTP port)."""
+        urls = {
+            line.function: str(line.detail["url"])
+            for trigger in self.triggers
+            for line in trigger.describe()
+            if line.kind == "url" and "url" in line.detail
+        }
+        if not urls or not template.outputs:
+            return template
+        return dataclasses.replace(template, outputs=self._resolve(urls).outputs)
+
+    def load(self) -> tuple[Template, list[FunctionSpec], list[str]]:
+        """The template resolved and its function specs (env vars and subset applied)."""
+        c = self.config
+        template = self._resolve()
         specs, notes = function_specs(template)
         if c.env_vars is not None:
             specs, more = apply_env_vars(specs, read_env_vars(c.env_vars))
@@ -171,6 +187,7 @@ class Application:
         if self.endpoint is not None:
             await provision(self.template, self.endpoint, self.settings, c.debug)
         self.triggers = await start_triggers(self.template, self.invoker, self.settings, c.debug)
+        self.template = self._with_url_outputs(self.template)
 
     # -- reload ------------------------------------------------------------------
     async def reload(self, changed: set[str]) -> list[str]:
@@ -205,6 +222,7 @@ class Application:
             self.triggers = await start_triggers(
                 template, self.invoker, self.settings, self.config.debug
             )
+            self.template = self._with_url_outputs(template)
         old_set = FunctionSet(self.functions.settings, self._scratch, self.logs, self.config.say)
         old_set.emulators = {str(i): e for i, e in enumerate(retired)}
         await old_set.close()
@@ -229,5 +247,5 @@ class Application:
             await self.functions.close()
         moto, self._moto = self._moto, None
         if moto is not None:
-            moto.stop()  # type: ignore[attr-defined]
+            moto.stop()
         shutil.rmtree(self._scratch, ignore_errors=True)

@@ -20,6 +20,7 @@ from types import ModuleType
 from typing import Any
 
 from lambdabox.app.errors import AppError
+from lambdabox.services.moto_server import MotoServer, ServiceError
 from lambdabox.template.loader import read_template
 from lambdabox.template.model import Template
 from lambdabox.triggers.ports import AppSettings, FunctionInvoker, Trigger
@@ -73,6 +74,14 @@ def needs_endpoint(doc: dict[str, Any], folder: Path, depth: int = 0) -> bool:
             if needs_endpoint(child, (folder / location).resolve().parent, depth + 1):
                 return True
     return False
+
+
+def start_moto(host: str) -> MotoServer:
+    """moto's server on `host` (a free port), as the local SQS/Kinesis/DynamoDB endpoint."""
+    try:
+        return MotoServer(host).start()
+    except ServiceError as exc:
+        raise AppError(str(exc)) from None
 
 
 def _own_error(exc: Exception) -> bool:

@@ -22,6 +22,9 @@ def test_readme_example(lambda_app_factory: Callable[..., LambdaApp]) -> None:
     answer = app.http.get("/hello/ada")
     assert answer.status_code == 200
     assert answer.json() == {"message": "Hello, ada!", "stage": "dev"}
+    url = app.app.template.outputs["HelloUrl"]  # the function URL's own port, once bound
+    assert url != f"http://127.0.0.1:{app.config.http_port}/"
+    assert app.http.get(url).json()["message"] == "Hello, world!"
     fired = app.schedule.advance(days=1)
     assert [f.function for f in fired] == ["ReportFunction"]
     assert "report run {'version': '0'" not in app.logs("ReportFunction")  # Input replaces it
