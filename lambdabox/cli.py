@@ -87,6 +87,12 @@ COMMANDS = (
         "build the base images (python3.11, python3.13, python3.9, provided)",
         "builder.cli.base",
     ),
+    Command(
+        "up",
+        "run a SAM application: every function, its HTTP routes, schedules and queues",
+        "lambdabox.app.up_cli",
+        epilog="",
+    ),
     Command("init", "create a function project from a blueprint", "lambdabox.blueprints.cli"),
     Command(
         "schedule",

@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 if TYPE_CHECKING:
     import requests
@@ -72,7 +73,17 @@ def invoke(
     )
 
 
+APP_PORT = 3001  # `lambdabox up`'s Invoke API
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "name",
+        nargs="?",
+        metavar="NAME",
+        help="a function of `lambdabox up` (FunctionName, logical id or ARN); without "
+        f"--url/--port its Invoke API on 127.0.0.1:{APP_PORT} is used",
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--url", help="the emulator's base URL (default http://127.0.0.1:8080)")
     where.add_argument("--port", type=int, help="the emulator's port on 127.0.0.1")
@@ -96,8 +107,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    base = args.url or f"http://127.0.0.1:{args.port or 8080}"
-    url = f"{base.rstrip('/')}/2015-03-31/functions/{args.function}/invocations"
+    default_port = APP_PORT if args.name else 8080
+    base = args.url or f"http://127.0.0.1:{args.port or default_port}"
+    function = quote(args.name or args.function, safe="")
+    url = f"{base.rstrip('/')}/2015-03-31/functions/{function}/invocations"
     import requests
 
     payload = args.event.read_bytes() if args.event else (args.payload or "{}").encode()

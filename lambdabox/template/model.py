@@ -44,6 +44,8 @@ class Template:
     outputs: Mapping[str, Any] = field(default_factory=dict)
     # One line per resource lambdabox reads but does not run ("AWS::X::Y Foo: not run locally").
     warnings: tuple[str, ...] = ()
+    # Physical names (FunctionName, QueueName, ...) by resource path, as resolved here.
+    names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def folder(self) -> Path:
@@ -55,3 +57,11 @@ class Template:
 
     def functions(self) -> Iterator[Resource]:
         return self.of_type("AWS::Serverless::Function", "AWS::Lambda::Function")
+
+    def name_of(self, path: str) -> str:
+        """A resource's physical name (a function's FunctionName); its logical id if unnamed."""
+        return self.names.get(path) or path.rsplit(".", 1)[-1]
+
+    def function_arn(self, path: str) -> str:
+        """The local ARN of the function at `path`."""
+        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.name_of(path)}"
