@@ -137,7 +137,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 def _watch(args: argparse.Namespace, say: Callable[[str], None]) -> int:
     """--watch: the base is resolved once; every change of the inputs builds again."""
-    from .watch import watch
+    from ..layers.watch import watch
 
     if args.dockerfile is not None or not args.handler:
         say("usage: --watch needs --handler and cannot be used with --dockerfile")

@@ -22,8 +22,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ..layers.tree import entries_from_tree
 from ..oci.errors import BuilderError
+from .tree import entries_from_tree
 
 __all__ = ["Fingerprint", "Watcher", "fingerprint", "watch"]
 

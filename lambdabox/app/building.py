@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from builder import BuilderError, Cache, Image, read_layout, write_layout
 from builder.base import ensure_base
-from builder.cli.watch import Fingerprint, Watcher, fingerprint
 from builder.export.docker_sdk import DockerSDKExporter
 from builder.function.build import build_function
 from builder.function.dockerfile import build_with_sdk
+from builder.layers.watch import Fingerprint, Watcher, fingerprint
 
 __all__ = [
     "BuilderError",

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from builder import write_layout
-from builder.cli.watch import fingerprint
+from builder.layers.watch import fingerprint
 from builder.testing import random_image
 
 
