@@ -4,5 +4,6 @@
 walked into entries, with `.lambdaboxignore` rules), `zip_package` (a .zip read as entries),
 `tarball` (deterministic tar and its gzip blob, hashed in one pass), `build` (layers from
 entries, trees and zips), `cache` (layer blobs by content key), `bytecode` (reproducible
-.pyc compilation) and `watch` (inotify and a fingerprint of a build's inputs, for rebuilds). May import `builder.oci`; never the image, export or CLI packages above.
+.pyc compilation) and `watch` (inotify and a fingerprint of a build's inputs, for rebuilds).
+May import `builder.oci`; never the image, export or CLI packages above.
 """
