@@ -145,8 +145,9 @@ def _timeout(value: Any, kind: str, where: str) -> float:
 def _named_api(
     ref: Any, apis: Mapping[str, Api], fn: Resource, kind: str, seed: str, where: str
 ) -> Api:
-    if ref is None:
-        return implicit_api(kind, fn.stack, seed)
+    if ref is None:  # the implicit API; the template gives it (with Globals) when it has one
+        implicit = implicit_api(kind, fn.stack, seed)
+        return apis.get(implicit.name) or implicit
     api = lookup(apis, ref, fn.stack)
     if api is None:
         prop = "ApiId" if kind == HTTP_API else "RestApiId"
