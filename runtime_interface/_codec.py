@@ -88,10 +88,8 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
     """Parse an event as awslambdaric does; ValueError with simplejson's message if bad."""
     text = data if isinstance(data, str) else str(data, "utf-8")
     start, size = 0, len(text)
-    if text[:1] == "\ufeff":  # simplejson skips a byte order mark
-        start = 1
-    elif text[:3] == "\xef\xbb\xbf":
-        start = 3
+    if text and text[0] in "\ufeff\xef":  # simplejson skips a byte order mark
+        start = 1 if text[0] == "\ufeff" else 3 if text[:3] == "\xef\xbb\xbf" else 0
     while start < size and text[start] in _WS:
         start += 1
     if _scan_event is None:  # pragma: no cover
@@ -101,13 +99,12 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
     failure: Exception | None = None
     try:
         value, end = _scan_event(text, start)
+        if end == size or not text[end:].strip(_WS):
+            return value
     except RecursionError as exc:  # simplejson's wording of the same limit
         raise RecursionError(str(exc).replace("unicode string", "string")) from None
     except Exception as exc:
         failure = exc
-    else:
-        if not text[end:].strip(_WS):
-            return value
     from ._jsonerrors import decode_error  # bad input only
 
     message = decode_error(text)
