@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -145,3 +146,59 @@ def test_entrypoint_gets_the_handler_alone_and_the_port_opens(tmp_path: Path) ->
 
 def _environ() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("AWS_LAMBDA_")}
+
+
+def _cannot_build_bases() -> str:
+    if os.geteuid() != 0:
+        return "building base images needs root (mmdebstrap)"
+    if shutil.which("mmdebstrap") is None or shutil.which("docker") is None:
+        return "mmdebstrap or docker is not installed"
+    return ""
+
+
+@pytest.mark.slow
+def test_the_images_aws_lambda_rie_reads_flags_after_the_handler(tmp_path: Path) -> None:
+    """aws-lambda-rie's own test_port_override, in a python3.11 base image (built, or taken
+    from the builder's cache), run by Docker."""
+    reason = _cannot_build_bases()
+    if reason:
+        pytest.skip(reason)
+    from builder import Cache, write_docker_archive
+    from builder.base import ensure_base
+    from builder.oci_layout import read_layout
+
+    image = read_layout(ensure_base("python3.11", Cache.default()), "python3.11")
+    tag = f"lambdabox-test-rie-flags:{os.getpid()}"
+    archive = tmp_path / "image.tar"
+    with archive.open("wb") as sink:
+        write_docker_archive(image, sink, tags=[tag])
+    with archive.open("rb") as source:
+        subprocess.run(["docker", "load"], stdin=source, capture_output=True, check=True)
+    task = tmp_path / "task"
+    task.mkdir()
+    (task / "app.py").write_text("def handler(event, context):\n    return {'got': event}\n")
+    task.chmod(0o755)
+    port = free_port()
+    name = f"lambdabox-test-rie-flags-{os.getpid()}-{port}"
+    started = subprocess.run(
+        [
+            "docker", "run", "-d", "--rm", "--name", name, "--network", "host",
+            "-v", f"{task}:/var/task:ro", "--entrypoint", "/usr/local/bin/aws-lambda-rie", tag,
+            "/lambda-entrypoint.sh", "app.handler",
+            "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
+            "--runtime-api-address", f"127.0.0.1:{free_port()}",
+        ],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    try:
+        assert started.returncode == 0, started.stderr
+        watcher = subprocess.Popen(["docker", "wait", name], stdout=subprocess.DEVNULL)
+        try:
+            answer = _invoke_until_up(port, '{"name": "é"}'.encode(), watcher)
+        finally:
+            watcher.kill()
+            watcher.wait()
+        assert answer == b'{"got": {"name": "\\u00e9"}}'  # python3.11: escaped, as the service
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
+        subprocess.run(["docker", "image", "rm", "-f", tag], capture_output=True, check=False)
