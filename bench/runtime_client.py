@@ -171,6 +171,17 @@ def compare(rev: str, rounds: int = 5) -> dict[str, float]:
             f"{figures[f'warm_{label}_ours_cpu_us'] / figures[f'warm_{label}_{rev}_cpu_us']:.3f})",
             flush=True,
         )
+    starts: dict[str, list[float]] = {name: [] for name in sides}
+    for _ in range(rounds):
+        for name, python in sides.items():
+            starts[name].append(startup_ms(python, "runtime_interface", 4, launcher=True)[0])
+    for name, values in starts.items():
+        figures[f"startup_launcher_{name}_next_ms"] = statistics.median(values)
+    print(
+        "start-up to first /next, -c launcher: "
+        + "; ".join(f"{name} {statistics.median(v):.1f} ms" for name, v in starts.items()),
+        flush=True,
+    )
     return figures
 
 

@@ -166,7 +166,13 @@ def python(request: pytest.FixtureRequest) -> Path:
     base = _other_python(request.param)
     if base is None:
         pytest.skip(f"no python{request.param} on this machine")
-    cache = Path(request.config.cache.mkdir(f"awslambdaric-py{request.param}"))
+    name = f"awslambdaric-py{request.param}"
+    cache_provider = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider
+    cache = (
+        Path(cache_provider.mkdir(name))
+        if cache_provider is not None
+        else request.getfixturevalue("tmp_path_factory").mktemp(name)
+    )
     venv = _venv_with_awslambdaric(base, cache)
     if venv is None:
         pytest.skip(f"awslambdaric does not install for python{request.param} here")
