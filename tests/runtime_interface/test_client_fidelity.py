@@ -9,14 +9,14 @@ import re
 import sys
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from conftest import RuntimeProcess
 
 from lambdabox.testing import RuntimeAPIServer
 from runtime_interface import _codec
 
-Start = Callable[..., RuntimeProcess]
+Start = Callable[..., Any]  # the start_runtime fixture: starts the client on a scenario
 MARKERS = frozenset("^~ \n")
 
 
