@@ -6,6 +6,7 @@ Both clients run as real processes against the same strict Runtime API server
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -169,6 +170,24 @@ def compare(rev: str, rounds: int = 5) -> dict[str, float]:
             )
             + f" (ratio of CPU, ours/{rev}: "
             f"{figures[f'warm_{label}_ours_cpu_us'] / figures[f'warm_{label}_{rev}_cpu_us']:.3f})",
+            flush=True,
+        )
+    handle: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
+    script = str(Path(__file__).resolve().parent / "client_handle.py")
+    for _ in range(3):
+        for name, python in sides.items():
+            done = subprocess.run(
+                [str(python), script, "40"], capture_output=True, text=True, check=True
+            )
+            handle[name].append(json.loads(done.stdout))
+    for label in ("100B", "1MB"):
+        for name in sides:
+            figures[f"handle_{label}_{name}_us"] = min(run[label] for run in handle[name])
+        print(
+            f"client work per warm invoke (Runtime.handle, no HTTP), {label} echo: "
+            + "; ".join(f"{name} {figures[f'handle_{label}_{name}_us']:,.2f} µs" for name in sides)
+            + f" (ours/{rev}: "
+            f"{figures[f'handle_{label}_ours_us'] / figures[f'handle_{label}_{rev}_us']:.3f})",
             flush=True,
         )
     starts: dict[str, list[float]] = {name: [] for name in sides}
