@@ -6,6 +6,7 @@ Both clients run as real processes against the same strict Runtime API server
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -95,3 +96,116 @@ def event_of(size: int) -> bytes:
     head = b'{"data":"'
     tail = b'"}'
     return head + b"x" * (size - len(head) - len(tail)) + tail
+
+
+def _baseline_python(rev: str) -> Path:
+    """A venv with the lambdabox of git revision `rev` (e.g. main), installed as an image has it."""
+    import tempfile
+
+    from bench import _venvs
+    from lambdabox.testing.processes import make_venv
+
+    commit = subprocess.run(
+        ["git", "rev-parse", rev], cwd=_venvs.ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    venv = _venvs.BENCH_DIR / "baseline"
+    stamp = venv / ".lambdabox-ready"
+    if stamp.exists() and stamp.read_text().endswith(commit):
+        return venv / "bin" / "python"
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "archive", commit], cwd=_venvs.ROOT, check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        return make_venv(venv, tmp, commit)
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process `pid` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def warm_run(python: Path, event: bytes, count: int, warmup: int = 20) -> tuple[float, float]:
+    """(invokes/s, the client's CPU µs per invoke) over `count` sequential echoes: the CPU
+    figure is what the client itself spends, and moves far less with machine load."""
+    with RuntimeAPIServer(record_requests=False) as api:
+        proc = _spawn(python, "runtime_interface", "echo.handler", api.address)
+        try:
+            for _ in range(warmup):
+                api.enqueue(event).wait(30)
+            cpu, started = _cpu_s(proc.pid), time.perf_counter()
+            for _ in range(count):
+                if api.enqueue(event).wait(30).kind != "response":
+                    raise RuntimeError("invoke failed")
+            wall, cpu = time.perf_counter() - started, _cpu_s(proc.pid) - cpu
+            return count / wall, cpu / count * 1e6
+        finally:
+            proc.kill()
+            proc.wait()
+
+
+def compare(rev: str, rounds: int = 5) -> dict[str, float]:
+    """Warm 100 B and 1 MB echoes of this checkout's client against revision `rev`'s, in
+    alternating rounds of the same run (medians), so both see the same machine load."""
+    from bench import _venvs
+
+    sides = {"ours": _venvs.lambdabox_python(), rev: _baseline_python(rev)}
+    figures: dict[str, float] = {}
+    for label, size, count in (("100B", 100, 5000), ("1MB", 1024 * 1024, 300)):
+        event = event_of(size)
+        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
+        for _ in range(rounds):
+            for name, python in sides.items():
+                runs[name].append(warm_run(python, event, count))
+        for name, results in runs.items():
+            figures[f"warm_{label}_{name}_per_s"] = statistics.median(r[0] for r in results)
+            figures[f"warm_{label}_{name}_cpu_us"] = statistics.median(r[1] for r in results)
+        print(
+            f"warm invokes, {label} echo: "
+            + "; ".join(
+                f"{name} {figures[f'warm_{label}_{name}_per_s']:,.0f}/s, "
+                f"client CPU {figures[f'warm_{label}_{name}_cpu_us']:,.1f} µs/invoke"
+                for name in sides
+            )
+            + f" (ratio of CPU, ours/{rev}: "
+            f"{figures[f'warm_{label}_ours_cpu_us'] / figures[f'warm_{label}_{rev}_cpu_us']:.3f})",
+            flush=True,
+        )
+    handle: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
+    script = str(Path(__file__).resolve().parent / "client_handle.py")
+    for _ in range(3):
+        for name, python in sides.items():
+            done = subprocess.run(
+                [str(python), script, "40"], capture_output=True, text=True, check=True
+            )
+            handle[name].append(json.loads(done.stdout))
+    for label in ("100B", "1MB"):
+        for name in sides:
+            figures[f"handle_{label}_{name}_us"] = min(run[label] for run in handle[name])
+        print(
+            f"client work per warm invoke (Runtime.handle, no HTTP), {label} echo: "
+            + "; ".join(f"{name} {figures[f'handle_{label}_{name}_us']:,.2f} µs" for name in sides)
+            + f" (ours/{rev}: "
+            f"{figures[f'handle_{label}_ours_us'] / figures[f'handle_{label}_{rev}_us']:.3f})",
+            flush=True,
+        )
+    starts: dict[str, list[float]] = {name: [] for name in sides}
+    for _ in range(rounds):
+        for name, python in sides.items():
+            starts[name].append(startup_ms(python, "runtime_interface", 4, launcher=True)[0])
+    for name, values in starts.items():
+        figures[f"startup_launcher_{name}_next_ms"] = statistics.median(values)
+    print(
+        "start-up to first /next, -c launcher: "
+        + "; ".join(f"{name} {statistics.median(v):.1f} ms" for name, v in starts.items()),
+        flush=True,
+    )
+    return figures
+
+
+if __name__ == "__main__":
+    # python -m bench.runtime_client [REV]: this checkout's client vs REV's (default main).
+    import sys
+
+    compare(sys.argv[1] if len(sys.argv) > 1 else "main")

@@ -1,13 +1,19 @@
 """JSON for events and results, on the `_json` C accelerator without importing `json`.
 
 `json` imports `re` and compiles patterns at import (about 6 ms of start-up); the C
-scanner and encoder underneath are what `json` itself uses. Semantics follow
-awslambdaric: NaN/Infinity allowed, `Decimal` written as a JSON number with all its
-digits, non-ASCII characters kept as they are (UTF-8 on the wire).
+scanner and encoder underneath are what `json` itself uses. The bytes are the service's,
+whose Python runtime (awslambdaric) uses simplejson: `", "` and `": "` separators,
+NaN/Infinity written, `Decimal` as a number with all its digits, `bytes` inside a result
+as UTF-8 text, and non-ASCII characters escaped (`\\u00e9`) except on Python 3.12 and later
+(`escapes_non_ascii`). Events are parsed as simplejson parses them (NaN/Infinity refused,
+a leading BOM skipped, its error messages: `_jsonerrors`); client-context and identity
+headers as awslambdaric parses them, with the standard library's rules (`loads_header`).
+Log records use `dumps_log`: the standard library's `json` with `ensure_ascii=False`.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 TYPE_CHECKING = False
@@ -22,10 +28,35 @@ except ImportError:  # pragma: no cover
 
 _WS = " \t\n\r"
 _CONSTANTS = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
+ITEM_SEPARATOR = ", "
+KEY_SEPARATOR = ": "
+
+
+def escapes_non_ascii(execution_env: str | None, version: tuple[int, int]) -> bool:
+    """Whether results escape non-ASCII characters, as the service's runtime does.
+
+    awslambdaric keeps UTF-8 only on the python3.12-and-later runtimes, which it tells by
+    `AWS_EXECUTION_ENV` (`AWS_Lambda_python3.12`, ...); where that variable names no Python
+    runtime (container images), the interpreter's own version decides the same way.
+    """
+    prefix = "AWS_Lambda_python3."
+    if execution_env and execution_env.startswith(prefix):
+        minor = execution_env[len(prefix) :]
+        if minor.isdigit():
+            return int(minor) < 12
+    return version < (3, 12)
+
+
+ASCII = escapes_non_ascii(os.environ.get("AWS_EXECUTION_ENV"), sys.version_info[:2])
+"""This process's choice, made once at import from its environment and interpreter."""
 
 
 class _Decimal(Exception):
     """Raised by the fast encoder's `default` hook to switch to the Decimal-aware path."""
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(name)  # simplejson refuses NaN/Infinity in events: "Expecting value"
 
 
 class _ScanContext:
@@ -34,24 +65,57 @@ class _ScanContext:
     object_pairs_hook = None
     parse_float = float
     parse_int = int
-    parse_constant = _CONSTANTS.__getitem__
+    parse_constant: Callable[[str], float] = _CONSTANTS.__getitem__
     memo: dict[str, str]
 
 
-def _make_scanner() -> Callable[[str, int], tuple[Any, int]] | None:
+class _EventScanContext(_ScanContext):
+    parse_constant = staticmethod(_refuse_constant)
+
+
+def _make_scanner(context: _ScanContext) -> Callable[[str, int], tuple[Any, int]] | None:
     try:
-        return _c.make_scanner(_ScanContext())  # type: ignore[arg-type]
+        return _c.make_scanner(context)  # type: ignore[arg-type]
     except Exception:  # pragma: no cover - unusual interpreter
         return None
 
 
-_scan = _make_scanner() if _c is not None else None
+_scan_header = _make_scanner(_ScanContext()) if _c is not None else None
+_scan_event = _make_scanner(_EventScanContext()) if _c is not None else None
 
 
 def loads(data: bytes | bytearray | memoryview | str) -> Any:
-    """Parse a JSON document; raises ValueError with json's message on bad input."""
+    """Parse an event as awslambdaric does; ValueError with simplejson's message if bad."""
     text = data if isinstance(data, str) else str(data, "utf-8")
-    if _scan is None:  # pragma: no cover
+    start, size = 0, len(text)
+    if text and text[0] in "\ufeff\xef":  # simplejson skips a byte order mark
+        start = 1 if text[0] == "\ufeff" else 3 if text[:3] == "\xef\xbb\xbf" else 0
+    while start < size and text[start] in _WS:
+        start += 1
+    if _scan_event is None:  # pragma: no cover
+        import json
+
+        return json.loads(text[start:])
+    failure: Exception | None = None
+    try:
+        value, end = _scan_event(text, start)
+        if end == size or not text[end:].strip(_WS):
+            return value
+    except RecursionError as exc:  # simplejson's wording of the same limit
+        raise RecursionError(str(exc).replace("unicode string", "string")) from None
+    except Exception as exc:
+        failure = exc
+    from ._jsonerrors import decode_error  # bad input only
+
+    message = decode_error(text)
+    if message is None and failure is not None:  # valid JSON refused otherwise (huge ints)
+        raise failure
+    raise ValueError(message or "Extra data")
+
+
+def loads_header(text: str) -> Any:
+    """Parse a client-context or identity header: the standard library's `json.loads`."""
+    if _scan_header is None:  # pragma: no cover
         import json
 
         return json.loads(text)
@@ -59,19 +123,20 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
     while start < size and text[start] in _WS:
         start += 1
     try:
-        value, end = _scan(text, start)
+        value, end = _scan_header(text, start)
         if not text[end:].strip(_WS):
             return value
     except Exception:
         pass
-    # Bad input (or trailing data): the C scanner reports errors through json.decoder,
-    # which is imported only now, on this slow path.
+    # Bad input: the C scanner reports errors through json.decoder, imported only now.
     import json
 
     return json.loads(text)
 
 
 def _default(obj: object) -> object:
+    if isinstance(obj, bytes):  # simplejson writes bytes as UTF-8 text
+        return str(obj, "utf-8")
     if _is_decimal(obj):
         raise _Decimal
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
@@ -82,43 +147,55 @@ def _is_decimal(obj: object) -> bool:
     return decimal is not None and isinstance(obj, decimal.Decimal)
 
 
-def _make_encoder() -> Callable[[Any, int], Any] | None:
+BIG = 64 * 1024
+"""Strings this long or longer take `_quote_big`'s fast path."""
+_ESCAPED = bytes(range(32)) + b'"\\'
+_ESCAPED_ASCII = _ESCAPED + b"\x7f"  # the ASCII quoter writes DEL as \u007f too
+
+
+def _quoter(ascii_only: bool) -> Callable[[str], str]:
+    if _c is None:  # pragma: no cover
+        import json
+
+        return lambda text: json.dumps(text, ensure_ascii=ascii_only)
+    return _c.encode_basestring_ascii if ascii_only else _c.encode_basestring
+
+
+def _big_quoter(quote: Callable[[str], str], escaped: bytes) -> Callable[[str], str]:
+    def quote_big(text: str) -> str:
+        """`quote`, with a fast path for long ASCII strings that need no escape.
+
+        The C quoter walks every character twice (about 1.1 ms per MB); a copy through
+        `bytes` plus one `translate` proves there is nothing to escape in a third of that.
+        """
+        if len(text) >= BIG and text.isascii():
+            raw = text.encode("ascii")
+            if len(raw.translate(None, escaped)) == len(raw):
+                return '"' + text + '"'
+        return quote(text)
+
+    return quote_big
+
+
+def _make_encoder(
+    quote: Callable[[str], str], default: Callable[[object], object]
+) -> Callable[[Any, int], Any] | None:
     try:
         return _c.make_encoder(
-            None, _default, _c.encode_basestring, None, ":", ",", False, False, True
+            None, default, quote, None, KEY_SEPARATOR, ITEM_SEPARATOR, False, False, True
         )
     except Exception:  # pragma: no cover - unusual interpreter
         return None
 
 
-_encode_fast = _make_encoder() if _c is not None else None
-
-BIG = 64 * 1024
-"""Strings this long or longer take `_quote_big`'s fast path."""
-_ESCAPED = bytes(range(32)) + b'"\\'
-
-
-def _quote_big(text: str) -> str:
-    """`encode_basestring`, with a fast path for long ASCII strings that need no escape.
-
-    The C quoter walks every character twice (about 1.1 ms per MB); a copy through `bytes`
-    plus one `translate` proves there is nothing to escape in about a third of that.
-    """
-    if len(text) >= BIG and text.isascii():
-        raw = text.encode("ascii")
-        if len(raw.translate(None, _ESCAPED)) == len(raw):
-            return '"' + text + '"'
-    return _c.encode_basestring(text)
-
-
-def _make_big_encoder() -> Callable[[Any, int], Any] | None:
-    try:
-        return _c.make_encoder(None, _default, _quote_big, None, ":", ",", False, False, True)
-    except Exception:  # pragma: no cover - unusual interpreter
-        return None
-
-
-_encode_big = _make_big_encoder() if _c is not None else None
+_quote = _quoter(ASCII)
+_encode_fast = _make_encoder(_quote, _default) if _c is not None else None
+_encode_big = (
+    _make_encoder(_big_quoter(_quote, _ESCAPED_ASCII if ASCII else _ESCAPED), _default)
+    if _c is not None
+    else None
+)
+_encode_log = _make_encoder(_quoter(False), str) if _c is not None else None
 
 
 def _has_big_string(obj: object) -> bool:
@@ -140,98 +217,29 @@ def _has_big_string(obj: object) -> bool:
 
 
 def dumps(obj: object) -> str:
-    """Serialise `obj` compactly; raises TypeError/ValueError for what JSON cannot hold."""
+    """Serialise a result or error as the service does; TypeError/ValueError if impossible."""
     if _encode_fast is not None:
         encode = _encode_big if _has_big_string(obj) else _encode_fast
         try:
             return "".join(encode(obj, 0))  # type: ignore[misc]
-        except _Decimal:
-            pass
-    return "".join(_encode_slow(obj, set()))
+        except (_Decimal, TypeError, ValueError, RecursionError):
+            pass  # Decimals, bytes keys, cycles: the general path decides
+    from ._jsonslow import encode as encode_general
+
+    return encode_general(obj, _quote)
 
 
-def _encode_slow(obj: object, seen: set[int]) -> list[str]:
-    """The general path: like json's, plus Decimal as a number. Used when Decimals appear."""
-    out: list[str] = []
-    _write(obj, out, seen)
-    return out
+def dumps_ascii(obj: object) -> str:
+    """As `dumps`, every non-ASCII character escaped whatever the Python (header values)."""
+    from ._jsonslow import encode as encode_general
+
+    return encode_general(obj, _quoter(True))
 
 
-def _quote(text: str) -> str:
-    if _c is not None:
-        return _c.encode_basestring(text)
-    import json  # pragma: no cover
+def dumps_log(obj: object) -> str:
+    """A JSON log record: `json.dumps(obj, ensure_ascii=False, default=str)`."""
+    if _encode_log is None:  # pragma: no cover
+        import json
 
-    return json.dumps(text, ensure_ascii=False)  # pragma: no cover
-
-
-def _float(value: float) -> str:
-    if value != value:  # noqa: PLR0124 - NaN is the only value unequal to itself
-        return "NaN"
-    if value in (float("inf"), float("-inf")):
-        return "Infinity" if value > 0 else "-Infinity"
-    return float.__repr__(value)
-
-
-def _write(obj: object, out: list[str], seen: set[int]) -> None:
-    if obj is None:
-        out.append("null")
-    elif obj is True:
-        out.append("true")
-    elif obj is False:
-        out.append("false")
-    elif isinstance(obj, str):
-        out.append(_quote(obj))
-    elif isinstance(obj, int):
-        out.append(int.__repr__(obj))
-    elif isinstance(obj, float):
-        out.append(_float(obj))
-    elif _is_decimal(obj):
-        out.append("NaN" if obj.is_nan() else str(obj))  # type: ignore[attr-defined]
-    elif isinstance(obj, (dict, list, tuple)):
-        if id(obj) in seen:
-            raise ValueError("Circular reference detected")
-        seen.add(id(obj))
-        if isinstance(obj, dict):
-            _write_dict(obj, out, seen)
-        else:
-            out.append("[")
-            for i, item in enumerate(obj):
-                if i:
-                    out.append(",")
-                _write(item, out, seen)
-            out.append("]")
-        seen.discard(id(obj))
-    else:
-        raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
-
-
-def _write_dict(obj: dict[object, object], out: list[str], seen: set[int]) -> None:
-    out.append("{")
-    first = True
-    for key, value in obj.items():
-        if isinstance(key, str):
-            name = key
-        elif key is None or isinstance(key, (bool, int, float)) or _is_decimal(key):
-            name = _scalar_key(key)
-        else:
-            raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
-        if not first:
-            out.append(",")
-        first = False
-        out.append(_quote(name))
-        out.append(":")
-        _write(value, out, seen)
-    out.append("}")
-
-
-def _scalar_key(key: object) -> str:
-    if key is None:
-        return "null"
-    if key is True:
-        return "true"
-    if key is False:
-        return "false"
-    if isinstance(key, float):
-        return _float(key)
-    return str(key)
+        return json.dumps(obj, ensure_ascii=False, default=str)
+    return "".join(_encode_log(obj, 0))

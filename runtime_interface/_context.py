@@ -150,7 +150,7 @@ class LambdaContext:
 
 def _parse_header(value: str, name: str) -> Any:
     try:
-        return _codec.loads(value)
+        return _codec.loads_header(value)
     except Exception as exc:
         raise FaultError(p.CONTEXT_UNMARSHAL_ERROR, f"Unable to parse {name} JSON: {exc}") from None
 

@@ -38,10 +38,12 @@ def load_handler(handler: str) -> Callable[..., Any]:
 
 
 def _import(modname: str) -> Any:
-    name = modname.replace("/", ".")
+    # importlib.import_module as awslambdaric calls it, so that an error raised by the
+    # module shows the same frames (import_module's and importlib's own) in its trace.
+    from importlib import import_module
+
     try:
-        __import__(name)  # importlib.import_module, minus importing importlib
-        return sys.modules[name]
+        return import_module(modname.replace("/", "."))
     except ImportError as exc:
         raise FaultError(
             p.IMPORT_MODULE_ERROR, f"Unable to import module '{modname}': {exc}"

@@ -170,7 +170,7 @@ def format_line(config: LogConfig, levelname: str, message: str, logger: str = "
             "logger": logger,
             "requestId": STATE.request_id,
         }
-        return _codec.dumps(record) + "\n"
+        return _codec.dumps_log(record) + "\n"
     stamp = time.strftime(TEXT_DATEFMT, time.gmtime(now))
     return f"[{levelname}]\t{stamp}.{int(now * 1000) % 1000:03d}Z\t{STATE.request_id}\t{message}\n"
 

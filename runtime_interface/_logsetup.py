@@ -47,18 +47,18 @@ class JsonFormatter(logging.Formatter):
         exc = record.exc_info
         levelno = min(50, max(0, record.levelno)) // 10 * 10
         msg = record.msg
-        result: dict[str, Any] = {
+        failed = bool(exc and exc[0] is not None)
+        result: dict[str, Any] = {  # awslambdaric's key order
             "timestamp": self.formatTime(record, self.datefmt),
             "level": logging.getLevelName(levelno),
             "message": msg if isinstance(msg, dict) and not record.args else record.getMessage(),
             "logger": record.name,
+            "stackTrace": traceback.format_tb(exc[2]) if failed else None,  # type: ignore[index]
+            "errorType": exc[0].__name__ if failed else None,  # type: ignore[index,union-attr]
+            "errorMessage": str(exc[1]) if failed else None,  # type: ignore[index]
             "requestId": getattr(record, "aws_request_id", None),
+            "location": f"{record.pathname}:{record.funcName}:{record.lineno}" if failed else None,
         }
-        if exc and exc[0] is not None:
-            result["stackTrace"] = traceback.format_tb(exc[2])
-            result["errorType"] = exc[0].__name__
-            result["errorMessage"] = str(exc[1])
-            result["location"] = f"{record.pathname}:{record.funcName}:{record.lineno}"
         tenant = getattr(record, "tenant_id", None)
         if tenant is not None:
             result["tenantId"] = tenant
@@ -67,9 +67,9 @@ class JsonFormatter(logging.Formatter):
                 result[key] = value
         clean = {k: v for k, v in result.items() if v is not None}
         try:
-            return _codec.dumps(clean) + "\n"
+            return _codec.dumps_log(clean) + "\n"
         except (TypeError, ValueError):
-            return _codec.dumps({k: _plain(v) for k, v in clean.items()}) + "\n"
+            return _codec.dumps_log({k: _plain(v) for k, v in clean.items()}) + "\n"
 
 
 def _plain(value: object) -> object:

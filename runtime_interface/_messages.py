@@ -79,7 +79,5 @@ class ErrorPayload:
         """The X-Ray error cause as an ASCII-safe header value, or None when too large."""
         if self.xray_cause is None:
             return None
-        import json  # error path only
-
-        text = json.dumps(self.xray_cause, separators=(",", ":"), default=str)
+        text = _codec.dumps_ascii(self.xray_cause)  # awslambdaric's separators
         return text if len(text) < p.MAX_XRAY_CAUSE_BYTES else None

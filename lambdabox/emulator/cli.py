@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from lambdabox.emulator.config import (
     ConfigError,
@@ -33,7 +33,22 @@ AWS_LAMBDA_FUNCTION_TIMEOUT (s, default 300), AWS_LAMBDA_FUNCTION_MEMORY_SIZE (M
 AWS_LAMBDA_FUNCTION_NAME, AWS_LAMBDA_FUNCTION_VERSION, AWS_LAMBDA_LOG_GROUP_NAME,
 AWS_LAMBDA_LOG_STREAM_NAME, AWS_REGION, credentials; AWS_LAMBDA_MAX_CONCURRENCY=N lets
 one runtime take N invocations at once (multi-concurrent runtimes).
+
+As aws-lambda-rie does, its own flags (--runtime-interface-emulator-address,
+--runtime-api-address, --log-level, --enable-init-caching) are read anywhere on the line,
+after COMMAND too; words after `--` all go to COMMAND:
+  lambdabox emulate /lambda-entrypoint.sh app.handler --log-level debug
+  lambdabox emulate -- node app.js --log-level debug
 exit statuses: 0 stopped by SIGINT/SIGTERM, 1 could not start, 2 usage error."""
+
+RIE_FLAGS = {
+    "--runtime-interface-emulator-address": "listen",
+    "--runtime-api-address": "runtime_api_address",
+    "--log-level": "log_level",
+    "--enable-init-caching": "enable_init_caching",
+}
+"""aws-lambda-rie's flags (it reads them anywhere on its command line) -> our option names."""
+_RIE_SWITCHES = frozenset({"--enable-init-caching"})
 
 
 def in_container() -> bool:
@@ -149,16 +164,59 @@ def _log_level(name: str) -> str:
     return name.strip().lower()
 
 
+def split_command(words: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """aws-lambda-rie's flags found among COMMAND's words (before the first `--`, which is
+    dropped), and the words left for the runtime. Raises ConfigError for a flag without
+    its value."""
+    flags: dict[str, str] = {}
+    command: list[str] = []
+    position = 0
+    while position < len(words):
+        word = words[position]
+        position += 1
+        if word == "--":
+            command.extend(words[position:])
+            break
+        name, equals, value = word.partition("=")
+        if name not in RIE_FLAGS:
+            command.append(word)
+        elif name in _RIE_SWITCHES:
+            flags[RIE_FLAGS[name]] = value if equals else "true"
+        elif equals:
+            flags[RIE_FLAGS[name]] = value
+        elif position < len(words):
+            flags[RIE_FLAGS[name]] = words[position]
+            position += 1
+        else:
+            raise ConfigError(f"{name} needs a value, e.g. {name} {_EXAMPLES[name]}")
+    return flags, command
+
+
+_EXAMPLES = {
+    "--runtime-interface-emulator-address": "0.0.0.0:8080",
+    "--runtime-api-address": "127.0.0.1:9001",
+    "--log-level": "debug",
+}
+
+
 def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> EmulatorConfig:
     env = dict(environ)
     if args.timeout is not None:
         env["AWS_LAMBDA_FUNCTION_TIMEOUT"] = str(args.timeout)
     if args.memory_size is not None:
         env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(args.memory_size)
-    command = [c for c in args.command if c != "--"] if args.command[:1] == ["--"] else args.command
+    flags, command = split_command(args.command)
+    log_level = args.log_level
+    if "log_level" in flags:
+        try:
+            log_level = _log_level(flags["log_level"])
+        except argparse.ArgumentTypeError as exc:
+            raise ConfigError(f"--log-level: {exc}") from None
     argv, cwd, handler = resolve_command(command)
-    invoke_host, invoke_port = split_address(args.listen, "--runtime-interface-emulator-address")
-    api_host, api_port = split_address(args.runtime_api_address, "--runtime-api-address")
+    listen = flags.get("listen", args.listen)
+    invoke_host, invoke_port = split_address(listen, "--runtime-interface-emulator-address")
+    api_address = flags.get("runtime_api_address", args.runtime_api_address)
+    api_host, api_port = split_address(api_address, "--runtime-api-address")
     if args.max_concurrency < 1:
         raise ConfigError("--max-concurrency must be at least 1")
     return EmulatorConfig(
@@ -174,7 +232,7 @@ def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> Emulat
         max_concurrency=args.max_concurrency,
         runtime_concurrency=runtime_concurrency(env.get("AWS_LAMBDA_MAX_CONCURRENCY", "")),
         eager_init=args.init == "eager",
-        log_level=args.log_level,
+        log_level=log_level,
         extensions_dir=args.extensions_dir,
         retry_delay_scale=args.retry_delay_scale,
         state_dir=args.state_dir,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -44,7 +45,8 @@ class FunctionConfig:
     region: str = "us-east-1"
     account_id: str = "012345678912"
     log_group: str = ""
-    log_stream: str = "$LATEST"
+    log_stream: str = ""
+    """Empty: each new environment gets its own name, as on the service (`log_stream_name`)."""
     asynchronous: EventInvokeConfig = field(default_factory=EventInvokeConfig)
 
     @property
@@ -103,8 +105,15 @@ def function_from_environ(environ: Mapping[str, str]) -> FunctionConfig:
         region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1",
         account_id=environ.get("AWS_ACCOUNT_ID") or "012345678912",
         log_group=environ.get("AWS_LAMBDA_LOG_GROUP_NAME", ""),
-        log_stream=environ.get("AWS_LAMBDA_LOG_STREAM_NAME") or "$LATEST",
+        log_stream=environ.get("AWS_LAMBDA_LOG_STREAM_NAME", ""),
     )
+
+
+def log_stream_name(version: str, now: float | None = None) -> str:
+    """A new execution environment's log stream, named as the service names it:
+    `YYYY/MM/DD/[VERSION]` and 32 hex digits, the date (UTC) of the environment's start."""
+    day = time.strftime("%Y/%m/%d", time.gmtime(time.time() if now is None else now))
+    return f"{day}/[{version}]{os.urandom(16).hex()}"
 
 
 def runtime_concurrency(raw: str) -> int:

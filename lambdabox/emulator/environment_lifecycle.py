@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from lambdabox.emulator.config import log_stream_name
 from lambdabox.emulator.driver import Driver, RuntimeHandle
 from lambdabox.emulator.httpserver import HTTPServer
 from lambdabox.emulator.invocation import Invocation, Outcome
@@ -133,6 +134,8 @@ class EnvironmentLifecycle:
         self._init = asyncio.get_running_loop().create_future()
         self._runtime_waiting = False
         env = dict(self._launch.env, AWS_LAMBDA_RUNTIME_API=self.address)
+        version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        env.setdefault("AWS_LAMBDA_LOG_STREAM_NAME", log_stream_name(version))
         self._init_started = time.monotonic()
         self.sidecars.telemetry.reset()
         self.reports.init_start()

@@ -89,7 +89,7 @@ def test_stream_failing_before_first_chunk_is_an_error(
 
 def test_stream_of_mixed_items(api: RuntimeAPIServer, start_runtime: Start) -> None:
     start_runtime("streaming", "app.mixed")
-    assert api.enqueue({}).wait().body == b'bytes;text;{"json":1}'
+    assert api.enqueue({}).wait().body == b'bytes;text;{"json": 1}'
 
 
 def test_multi_concurrency_runs_workers_in_parallel(

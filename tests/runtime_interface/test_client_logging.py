@@ -139,5 +139,5 @@ def test_telemetry_levels_give_per_level_frame_types(
         if write_fd >= 0:
             os.close(write_fd)
     warning = next(k for k, _, m in frames if '"framed warning"' in m)
-    error = next(k for k, _, m in frames if '"errorType":"RuntimeError"' in m)
+    error = next(k for k, _, m in frames if '"errorType": "RuntimeError"' in m)
     assert (warning, error) == (0xA55A0012, 0xA55A0016)
