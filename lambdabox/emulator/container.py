@@ -35,6 +35,7 @@ from lambdabox.emulator.container_docker import (
 )
 from lambdabox.emulator.container_extensions import list_extensions
 from lambdabox.emulator.container_handle import START_FAILED, RuntimeContainer
+from lambdabox.emulator.driver import LineSink
 
 RUN_LABEL = "lambdabox.run"
 _T = TypeVar("_T")
@@ -159,7 +160,7 @@ class ContainerDriver:
             if closed:
                 raise RuntimeError("the driver was closed while the container was created")
             container.start()
-            stream = container.logs(stream=True, follow=True)
+            stream = container.logs(stream=True, follow=True, timestamps=True)
             container.reload()
         except BaseException:
             if stream is not None:
@@ -173,7 +174,7 @@ class ContainerDriver:
         return container, stream, pid, extensions
 
     async def spawn(
-        self, env: Mapping[str, str], on_line: Callable[[str], None], index: int
+        self, env: Mapping[str, str], on_line: LineSink, index: int
     ) -> RuntimeContainer:
         loop = asyncio.get_running_loop()
         with self._lock:

@@ -232,5 +232,28 @@ class EnvironmentLifecycle:
 
     # -- logs ------------------------------------------------------------------------
 
-    def _on_line(self, line: str) -> None:
-        self.reports.output(line, [*self.inflight.values(), *self.finishing.values()])
+    def _on_line(self, line: str, written_at: float | None = None) -> None:
+        self.reports.output(line, self._owners(line, written_at))
+
+    def _owners(self, line: str, written_at: float | None) -> list[Invocation]:
+        """The invocations a line of output belongs to: those in flight, unless one whose
+        END is still due (its late output) claims it by its request id or by the time the
+        line was written."""
+        inflight = list(self.inflight.values())
+        if not self.finishing:
+            return inflight
+        finishing = list(self.finishing.values())
+        if written_at is None:
+            return [*inflight, *finishing]
+        candidates = [*finishing, *inflight]
+        for inv in candidates:
+            if inv.request_id in line:
+                return [inv]
+        # Written after an invocation started (and before it ended, if it has): its line.
+        # A line that Docker stamped just after its invocation ended (but before the next
+        # one started) is that invocation's late output.
+        started = [inv for inv in candidates if inv.started_wall <= written_at]
+        if not started:
+            return inflight or finishing
+        spans = [inv for inv in started if not inv.ended_wall or written_at <= inv.ended_wall]
+        return spans or [max(started, key=lambda inv: inv.started_wall)]

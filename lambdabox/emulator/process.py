@@ -98,6 +98,11 @@ class RuntimeProcess:
             await self._reader
         return code
 
+    @property
+    def stamps_output(self) -> bool:
+        """Its output is read from a pipe: drain_output() gets what was written."""
+        return False
+
     def watch_extensions(self, on_change: Callable[[], None]) -> int:
         """A local process starts no extensions itself (the emulator does)."""
         return 0
