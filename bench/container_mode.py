@@ -23,6 +23,8 @@ from lambdabox.testing.processes import free_port
 
 RIE_IN_IMAGE = "/usr/local/bin/aws-lambda-rie"
 RUNTIME = ["/usr/bin/python3", "-m", "runtime_interface", "app.handler"]
+APP_DIR = Path(__file__).resolve().parent.parent / "tests" / "scenarios" / "emulator"
+"""Where the test image's handler (app.py) comes from."""
 
 
 def test_image() -> str:

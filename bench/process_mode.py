@@ -49,7 +49,12 @@ def rie_command(rie: Path, ric_python: Path, port: int) -> list[str]:
 
 
 def emulate_command(
-    lambdabox: Path, python: Path, port: int, init: str, phases: bool = False
+    lambdabox: Path,
+    python: Path,
+    port: int,
+    init: str,
+    phases: bool = False,
+    handler: str = "echo.handler",
 ) -> list[str]:
     """`lambdabox emulate`; with `phases`, --log-level debug (start-up phases on stderr,
     and a line per API request: for cold starts only)."""
@@ -68,12 +73,12 @@ def emulate_command(
         str(python),
         "-m",
         "runtime_interface",
-        "echo.handler",
+        handler,
     ]
 
 
 @contextmanager
-def running(command: Sequence[str], port: int) -> Iterator[Run]:
+def running(command: Sequence[str], port: int, cwd: Path = HANDLERS) -> Iterator[Run]:
     """Start `command` (an emulator listening on `port`); yield once it has answered."""
     run = Run(f"127.0.0.1:{port}")
     # A file, not a pipe: aws-lambda-rie logs every invoke and would block on a full pipe.
@@ -81,7 +86,7 @@ def running(command: Sequence[str], port: int) -> Iterator[Run]:
         started = time.monotonic()
         proc = subprocess.Popen(
             command,
-            cwd=HANDLERS,
+            cwd=cwd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=err,

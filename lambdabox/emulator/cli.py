@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Mapping
@@ -148,7 +147,12 @@ def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> Emulat
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from lambdabox.emulator.server import Emulator
+    from lambdabox.emulator.startup import mark
+
+    mark("emulator imported")
 
     try:
         config = build_config(args, os.environ)

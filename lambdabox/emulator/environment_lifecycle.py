@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from lambdabox.emulator import startup
 from lambdabox.emulator.driver import Driver, RuntimeHandle
 from lambdabox.emulator.httpserver import HTTPServer
 from lambdabox.emulator.invocation import Invocation, Outcome
@@ -134,6 +135,7 @@ class EnvironmentLifecycle:
         self._runtime_waiting = False
         env = dict(self._launch.env, AWS_LAMBDA_RUNTIME_API=self.address)
         self._init_started = time.monotonic()
+        startup.mark("runtime spawning")
         self.sidecars.telemetry.reset()
         self.reports.init_start()
         await self.sidecars.start(env)
@@ -145,6 +147,7 @@ class EnvironmentLifecycle:
         finally:
             self._spawning = False
         self.sidecars.sandbox = self._process
+        startup.mark("runtime spawned")
         self._process.watch_extensions(self._check_init)
         self._check_init()
         self._watcher = asyncio.ensure_future(self._watch(self._process))
@@ -168,6 +171,7 @@ class EnvironmentLifecycle:
         if failure is None:
             self.init_duration_ms = duration_ms
             self.state = State.READY
+            startup.mark("runtime ready")
         else:
             self.state = State.DEAD
         self.reports.init_done(failure is None, duration_ms)

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from urllib.parse import parse_qs, unquote
 
 from lambdabox.emulator import eventstream, openapi
@@ -42,6 +43,8 @@ class InvokeAPI:
         self._function = function
         self._events: asyncio.Queue[Invocation | None] = asyncio.Queue()
         self._workers: list[asyncio.Task[None]] = []
+        self.on_first_answer: Callable[[], None] | None = None
+        """Called once, after the first synchronous answer (start-up phases at debug)."""
 
     def start_event_workers(self, count: int) -> None:
         self._workers = [asyncio.ensure_future(self._event_worker()) for _ in range(count)]
@@ -149,6 +152,9 @@ class InvokeAPI:
         if headers.get("x-amz-log-type") == "Tail":  # the tail ends with END and REPORT
             await inv.finished.wait()
         responder.send(200, self._answer_headers(inv, outcome, common, headers), outcome.body)
+        if self.on_first_answer is not None:
+            first, self.on_first_answer = self.on_first_answer, None
+            first()
 
     async def _stream(
         self,

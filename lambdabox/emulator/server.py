@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Callable
 
+from lambdabox.emulator import startup
 from lambdabox.emulator.config import EmulatorConfig
 from lambdabox.emulator.driver import ProcessDriver
 from lambdabox.emulator.environment import Launch
@@ -71,6 +72,13 @@ class Emulator:
         if debug is not None:
             handle = logged_handler(handle, "invoke-api", debug)
         self._server = HTTPServer(handle, config.invoke_host, config.invoke_port, name="invoke-api")
+        if self.level <= DEBUG:
+            self.invoke_api.on_first_answer = self._print_phases
+
+    def _print_phases(self) -> None:
+        startup.mark("first answer sent")
+        for line in startup.lines("lambdabox emulate: "):
+            self._notes(line)
 
     @property
     def invoke_address(self) -> tuple[str, int]:
@@ -84,6 +92,7 @@ class Emulator:
         await self._server.start()
         self.invoke_api.start_event_workers(self.config.max_concurrency)
         first = await self.pool.start(eager=False)
+        startup.mark("listening")
         if self.config.eager_init:
             self._prewarm = asyncio.ensure_future(first.prewarm())
 
