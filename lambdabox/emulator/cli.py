@@ -147,18 +147,51 @@ def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> Emulat
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from lambdabox.emulator.server import Emulator
+    from lambdabox.emulator import prestart
     from lambdabox.emulator.startup import mark
-
-    mark("emulator imported")
 
     try:
         config = build_config(args, os.environ)
     except ConfigError as exc:
         sys.stderr.write(f"lambdabox emulate: {exc}\n")
         return 2
+    try:
+        _start_ahead(config)
+    except OSError as exc:
+        prestart.discard()
+        sys.stderr.write(f"lambdabox emulate: cannot start: {exc}. Is the port in use?\n")
+        return 1
+    mark("runtime started ahead")
+    try:
+        return _serve(config)
+    finally:
+        prestart.discard()
+
+
+def _start_ahead(config: EmulatorConfig) -> None:
+    """Listen, and (eager init, no extensions) start the runtime, before the imports."""
+    from lambdabox.emulator import prestart
+    from lambdabox.emulator.runtime_env import runtime_environment
+
+    prestart.bind(config.invoke_host, config.invoke_port)
+    host, port = prestart.bind(config.runtime_api_host, config.runtime_api_port)
+    extensions = config.extensions_dir
+    if not config.eager_init or (
+        extensions and os.path.isdir(extensions) and os.listdir(extensions)
+    ):
+        return  # extensions start (and register) before the runtime: the emulator does it
+    env = runtime_environment(config, dict(os.environ))
+    env["AWS_LAMBDA_RUNTIME_API"] = f"{host}:{port}"
+    prestart.spawn_runtime(config.command, config.cwd, env)
+
+
+def _serve(config: EmulatorConfig) -> int:
+    import asyncio
+
+    from lambdabox.emulator.server import Emulator
+    from lambdabox.emulator.startup import mark
+
+    mark("emulator imported")
     emulator = Emulator(config)
 
     def announce(line: str) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from lambdabox.emulator import prestart
 from lambdabox.emulator.process import RuntimeProcess
 
 
@@ -71,4 +72,7 @@ class ProcessDriver:
     cwd: str | None = None
 
     async def spawn(self, env: Mapping[str, str], on_line: LineSink, index: int) -> RuntimeHandle:
+        ahead = prestart.take_runtime(self.command, self.cwd, env)
+        if ahead is not None:  # started before the emulator's imports: adopt it
+            return RuntimeProcess.adopt(ahead, on_line)
         return await RuntimeProcess.spawn(self.command, cwd=self.cwd, env=env, on_line=on_line)

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from lambdabox.emulator import startup
+from lambdabox.emulator import prestart, startup
 from lambdabox.emulator.driver import Driver, RuntimeHandle
 from lambdabox.emulator.httpserver import HTTPServer
 from lambdabox.emulator.invocation import Invocation, Outcome
@@ -73,7 +73,8 @@ class EnvironmentLifecycle:
         handle: Handler = self._api.handle
         if launch.request_log is not None:
             handle = logged_handler(handle, name, launch.request_log)
-        self._server = HTTPServer(handle, host, port, name=name)
+        sock = prestart.take_socket(host, port)  # bound before the imports, if at all
+        self._server = HTTPServer(handle, host, port, name=name, sock=sock)
         self._process: RuntimeHandle | None = None
         self._ready = asyncio.Event()
         self._init: asyncio.Future[Outcome | None] | None = None
@@ -148,6 +149,9 @@ class EnvironmentLifecycle:
             self._spawning = False
         self.sidecars.sandbox = self._process
         startup.mark("runtime spawned")
+        ahead: float | None = getattr(self._process, "started_at", None)
+        if ahead is not None:  # started before the emulator was ready: init began then
+            self._init_started = min(self._init_started, ahead)
         self._process.watch_extensions(self._check_init)
         self._check_init()
         self._watcher = asyncio.ensure_future(self._watch(self._process))

@@ -22,9 +22,17 @@ class HTTPServer:
     """An HTTP/1.1 server calling ``handler`` for each request (see the package docstring)."""
 
     def __init__(
-        self, handler: Handler, host: str = "127.0.0.1", port: int = 0, *, name: str = "http"
+        self,
+        handler: Handler,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        name: str = "http",
+        sock: socket.socket | None = None,
     ) -> None:
+        """`sock`: a socket already bound and listening (on `host`:`port`) to serve on."""
         self._handler = handler
+        self._sock = sock
         self._host = host
         self._port = port
         self.name = name
@@ -45,6 +53,15 @@ class HTTPServer:
         if self._server is not None:
             raise RuntimeError("the server has already been started")
         loop = asyncio.get_running_loop()
+        if self._sock is not None:
+            sock, self._sock = self._sock, None
+            sock.setblocking(False)
+            self._server = await loop.create_server(
+                lambda: Connection(self, loop), sock=sock, backlog=128
+            )
+            bound = sock.getsockname()
+            self._address = (str(bound[0]), int(bound[1]))
+            return
         family, kind, proto, _, address = socket.getaddrinfo(
             self._host, self._port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
         )[0]
