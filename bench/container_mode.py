@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench import caller
+from bench.process_mode import Run, parse_phases
 from lambdabox.testing.processes import free_port
 
 RIE_IN_IMAGE = "/usr/local/bin/aws-lambda-rie"
@@ -75,7 +76,11 @@ def docker_run_rie_command(image: str, port: int, name: str) -> list[str]:
     ]
 
 
-def lambdabox_run_command(lambdabox: Path, image: str, port: int) -> list[str]:
+def lambdabox_run_command(
+    lambdabox: Path, image: str, port: int, phases: bool = False
+) -> list[str]:
+    """`lambdabox run`; with `phases`, --log-level debug (start-up phases on stderr, and a
+    line per API request: a few microseconds against a container's millisecond)."""
     return [
         str(lambdabox),
         "run",
@@ -84,41 +89,75 @@ def lambdabox_run_command(lambdabox: Path, image: str, port: int) -> list[str]:
         f"127.0.0.1:{port}",
         "--runtime-api-address",
         "127.0.0.1:0",
+        "--log-level",
+        "debug" if phases else "info",
     ]
 
 
 @contextmanager
-def running(command: Sequence[str], port: int, name: str | None = None) -> Iterator[float]:
-    """Start `command`; yield ms from start to its first answer; stop it (SIGINT, as a
-    user's Ctrl-C) and make sure a `docker run` container named `name` is gone."""
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        yield caller.first_answer_ms(f"127.0.0.1:{port}", started)
-    finally:
-        proc.send_signal(2)
+def running(command: Sequence[str], port: int, name: str | None = None) -> Iterator[Run]:
+    """Start `command`; yield once it has answered (ms from start to its first answer);
+    stop it (SIGINT, as a user's Ctrl-C) and make sure a container named `name` is gone.
+    The start-up phases it printed (at --log-level debug) are read once it has stopped."""
+    run = Run(f"127.0.0.1:{port}")
+    with tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        proc = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err
+        )
         try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if name is not None:
-            subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
+            run.first_answer_ms = caller.first_answer_ms(run.address, started)
+            yield run
+        finally:
+            proc.send_signal(2)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            if name is not None:
+                subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
+            err.seek(0)
+            run.phases = parse_phases(err.read().decode("utf-8", "replace"), started)
 
 
 def docker_run_rie(image: str, event: bytes, count: int) -> tuple[float, list[float]]:
     """`docker run` + RIE: start to first answer (ms), then `count` warm invokes (ms each)."""
     port, name = free_port(), f"lambdabox-bench-rie-{uuid.uuid4().hex[:8]}"
-    with running(docker_run_rie_command(image, port, name), port, name) as cold:
-        return cold, caller.latencies(f"127.0.0.1:{port}", event, count)
+    with running(docker_run_rie_command(image, port, name), port, name) as run:
+        return run.first_answer_ms, caller.latencies(run.address, event, count)
 
 
-def lambdabox_run(
-    lambdabox: Path, image: str, event: bytes, count: int
-) -> tuple[float, list[float]]:
-    """`lambdabox run`: start to first answer (ms), then `count` warm invokes (ms each)."""
+def lambdabox_run(lambdabox: Path, image: str, event: bytes, count: int) -> tuple[Run, list[float]]:
+    """`lambdabox run`: start to first answer and phases, then `count` warm invokes (ms)."""
     port = free_port()
-    with running(lambdabox_run_command(lambdabox, image, port), port) as cold:
-        return cold, caller.latencies(f"127.0.0.1:{port}", event, count)
+    with running(lambdabox_run_command(lambdabox, image, port, True), port) as run:
+        samples = caller.latencies(run.address, event, count)
+    return run, samples
+
+
+def docker_start_ms(image: str) -> float:
+    """The floor of any Docker-based start: `docker run -d` of the image (returns once the
+    container runs), host network, doing nothing; the container is removed afterwards."""
+    name = f"lambdabox-bench-floor-{uuid.uuid4().hex[:8]}"
+    started = time.monotonic()
+    subprocess.run(
+        [
+            "docker",
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--network",
+            "host",
+            "--entrypoint",
+            "/bin/sleep",
+            image,
+            "30",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    took = (time.monotonic() - started) * 1000
+    subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
+    return took

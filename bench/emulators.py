@@ -90,25 +90,39 @@ def container_mode_table(quick: bool, results: dict[str, float]) -> Table:
     image = container_mode.test_image()
     rie_image = container_mode.rie_image(image, _venvs.rie_binary())
     lambdabox = _venvs.lambdabox_command()
-    cold = {k: Figure("ms") for k in ("rie", "ours")}
+    cold = {k: Figure("ms") for k in ("rie", "ours", "floor")}
     warm = {k: Figure("/s") for k in ("rie", "ours")}
+    phases: list[dict[str, float]] = []
     for _ in range(rounds):
         ms, samples = container_mode.docker_run_rie(rie_image, EVENT, count)
         cold["rie"].add(ms)
         warm["rie"].add(_per_s(samples))
-        ms, samples = container_mode.lambdabox_run(lambdabox, image, EVENT, count)
-        cold["ours"].add(ms)
+        run, samples = container_mode.lambdabox_run(lambdabox, image, EVENT, count)
+        cold["ours"].add(run.first_answer_ms)
         warm["ours"].add(_per_s(samples))
+        if run.phases:
+            phases.append(run.phases)
+        cold["floor"].add(container_mode.docker_start_ms(image))
     table = Table(
         "container mode: lambdabox run IMAGE vs docker run --entrypoint aws-lambda-rie IMAGE "
         "(AWS's documented local flow; host network; same caller)"
     )
     table.row("start to first answer", cold["ours"], cold["rie"], at_most(0.5))
+    table.row(
+        "docker run -d of the image (the floor) vs docker run + RIE", cold["floor"], cold["rie"]
+    )
     table.row("warm invokes/s", warm["ours"], warm["rie"])
+    if phases:
+        names = list(phases[0])
+        medians = {n: statistics.median(p.get(n, 0.0) for p in phases) for n in names}
+        steps = ", ".join(f"{n} {ms:.0f}" for n, ms in medians.items())
+        table.note(f"lambdabox run start-up phases (ms after exec, medians): {steps}")
+        results.update({f"run_phase_{n}_ms": ms for n, ms in medians.items()})
     table.note(f"image: {image} (+ aws-lambda-rie copied in: {rie_image}); handler prints a line")
-    for side in ("rie", "ours"):
-        results[f"container_cold_{side}_ms"] = cold[side].median
-        results[f"container_warm_{side}_per_s"] = warm[side].median
+    for side, figure in cold.items():
+        results[f"container_cold_{side}_ms"] = figure.median
+    for side, figure in warm.items():
+        results[f"container_warm_{side}_per_s"] = figure.median
     return table
 
 

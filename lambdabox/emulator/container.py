@@ -36,6 +36,7 @@ from lambdabox.emulator.container_docker import (
 from lambdabox.emulator.container_extensions import list_extensions
 from lambdabox.emulator.container_handle import START_FAILED, RuntimeContainer
 from lambdabox.emulator.driver import LineSink
+from lambdabox.emulator.startup import mark
 
 RUN_LABEL = "lambdabox.run"
 _T = TypeVar("_T")
@@ -151,7 +152,9 @@ class ContainerDriver:
         the log driver keeps what was written before); PID 1's host PID; its extensions."""
         client = self.client
         container = client.containers.create(self.image, **self.create_kwargs(env, name, index))
+        mark("container created")
         extensions = list_extensions(container)
+        mark("extensions listed")
         with self._lock:
             self._created[container.id] = name
             closed = self._closed
@@ -160,8 +163,10 @@ class ContainerDriver:
             if closed:
                 raise RuntimeError("the driver was closed while the container was created")
             container.start()
+            mark("container started")
             stream = container.logs(stream=True, follow=True, timestamps=True)
             container.reload()
+            mark("container inspected")
         except BaseException:
             if stream is not None:
                 with contextlib.suppress(Exception):

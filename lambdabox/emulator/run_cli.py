@@ -164,6 +164,9 @@ def check_image(image: str) -> tuple[Any, str | None]:
 
 def run(args: argparse.Namespace) -> int:
     from lambdabox.emulator.server import Emulator
+    from lambdabox.emulator.startup import mark
+
+    mark("emulator imported")
 
     clients: list[Any] = []  # the client that found the image, reused by the driver
     try:
@@ -178,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
         driver.cleanup()  # nothing was started: this only marks the driver closed
         return _fail(problem)
     clients.append(client)
+    mark("docker client and image checked")
     emulator = Emulator(config)
 
     def announce(line: str) -> None:
