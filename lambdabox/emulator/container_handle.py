@@ -59,6 +59,7 @@ class RuntimeContainer:
         self._on_extensions_change: Callable[[], None] | None = None
         self._lines_seen = 0
         self._last_line_at = 0.0
+        self.started_at = time.monotonic()  # when its creation began (Init Duration counts)
 
     def _on_line(self, line: str, written_at: float | None = None) -> None:
         """On the loop: a line of the container's output (runtime or extension), with the
