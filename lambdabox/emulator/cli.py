@@ -169,7 +169,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _start_ahead(config: EmulatorConfig) -> None:
-    """Listen, and (eager init, no extensions) start the runtime, before the imports."""
+    """Listen, and (no extensions) start the runtime before the imports: at once (eager
+    init) or when the first caller connects (lazy init)."""
     from lambdabox.emulator import prestart
     from lambdabox.emulator.runtime_env import runtime_environment
 

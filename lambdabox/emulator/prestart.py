@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ class Prestarted:
 
 _sockets: dict[tuple[str, int], socket.socket] = {}
 _runtime: list[Prestarted] = []
+_taken: list[bool] = []  # non-empty once the driver asked: nothing is started ahead after
+_lock = threading.Lock()
 
 
 def bind(host: str, port: int) -> tuple[str, int]:
@@ -86,11 +89,40 @@ def spawn_runtime(command: Sequence[str], cwd: str | None, env: Mapping[str, str
     _runtime.append(Prestarted(tuple(command), cwd, items, pid, read_fd, started))
 
 
+def spawn_on_first_connection(
+    listening: tuple[str, int], command: Sequence[str], cwd: str | None, env: Mapping[str, str]
+) -> None:
+    """Lazy init: start the runtime as soon as a caller connects to the socket bound for
+    `listening` (its first invoke), while the emulator may still be importing itself.
+    A thread waits for the connection; it starts nothing once the driver has asked."""
+    import select
+
+    sock = _sockets.get(listening)
+    if sock is None:
+        return
+
+    def watch() -> None:
+        while not _taken:
+            try:
+                ready, _, _ = select.select([sock], [], [], 0.2)
+            except (OSError, ValueError):  # closed: the emulator stopped
+                return
+            if ready:
+                with _lock:
+                    if not _taken:
+                        spawn_runtime(command, cwd, env)
+                return
+
+    threading.Thread(target=watch, name="lambdabox-prestart", daemon=True).start()
+
+
 def take_runtime(
     command: Sequence[str], cwd: str | None, env: Mapping[str, str]
 ) -> Prestarted | None:
     """The runtime started ahead, if it is exactly the one wanted now; else None (and a
     mismatched one is stopped)."""
+    with _lock:
+        _taken.append(True)
     if not _runtime:
         return None
     ahead = _runtime.pop()
@@ -106,6 +138,8 @@ def take_runtime(
 
 def discard() -> None:
     """Close what was not taken: sockets, and a runtime nobody adopted."""
+    with _lock:
+        _taken.append(True)
     while _sockets:
         _sockets.popitem()[1].close()
     while _runtime:
