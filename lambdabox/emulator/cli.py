@@ -177,13 +177,15 @@ def _start_ahead(config: EmulatorConfig) -> None:
     prestart.bind(config.invoke_host, config.invoke_port)
     host, port = prestart.bind(config.runtime_api_host, config.runtime_api_port)
     extensions = config.extensions_dir
-    if not config.eager_init or (
-        extensions and os.path.isdir(extensions) and os.listdir(extensions)
-    ):
+    if extensions and os.path.isdir(extensions) and os.listdir(extensions):
         return  # extensions start (and register) before the runtime: the emulator does it
     env = runtime_environment(config, dict(os.environ))
     env["AWS_LAMBDA_RUNTIME_API"] = f"{host}:{port}"
-    prestart.spawn_runtime(config.command, config.cwd, env)
+    if config.eager_init:
+        prestart.spawn_runtime(config.command, config.cwd, env)
+    else:  # lazy: when the first caller connects (its invoke is on its way)
+        listening = (config.invoke_host, config.invoke_port)
+        prestart.spawn_on_first_connection(listening, config.command, config.cwd, env)
 
 
 def _serve(config: EmulatorConfig) -> int:
