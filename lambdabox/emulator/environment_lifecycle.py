@@ -152,6 +152,8 @@ class EnvironmentLifecycle:
         ahead: float | None = getattr(self._process, "started_at", None)
         if ahead is not None:  # started before the emulator was ready: init began then
             self._init_started = min(self._init_started, ahead)
+        if any(not waiter.done() for waiter in self.waiting):
+            self._runtime_waiting = True  # a runtime started ahead asked for /next already
         self._process.watch_extensions(self._check_init)
         self._check_init()
         self._watcher = asyncio.ensure_future(self._watch(self._process))
