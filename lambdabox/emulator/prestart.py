@@ -67,6 +67,10 @@ def spawn_runtime(command: Sequence[str], cwd: str | None, env: Mapping[str, str
     into one pipe), as the process driver would; `take_runtime` hands it over."""
     if cwd is not None:
         return  # posix_spawn cannot change directory: the driver starts it later
+    try:  # the adopted child's exit is watched through a pidfd (Linux 5.3+)
+        os.close(os.pidfd_open(os.getpid()))
+    except (AttributeError, OSError):
+        return
     read_fd, write_fd = os.pipe()
     actions = [
         (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
