@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lambdabox.emulator.startup import mark
 from runtime_interface import __version__
 
 EXIT_STATUSES = "exit statuses: 0 success, 1 failure (the message names the fix), 2 usage error."
@@ -162,10 +163,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    mark("command line entered")
     args_list = list(sys.argv[1:] if argv is None else argv)
     wanted = next((a for a in args_list if not a.startswith("-")), None)
     parser = build_parser(wanted if wanted in _BY_NAME else None)
     args = parser.parse_args(args_list)
+    mark("arguments parsed")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -241,14 +240,55 @@ def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> Emulat
 
 
 def run(args: argparse.Namespace) -> int:
-    from lambdabox.emulator.asyncinvoke import JournalError
-    from lambdabox.emulator.server import Emulator
+    from lambdabox.emulator import prestart
+    from lambdabox.emulator.startup import mark
 
     try:
         config = build_config(args, os.environ)
     except ConfigError as exc:
         sys.stderr.write(f"lambdabox emulate: {exc}\n")
         return 2
+    try:
+        _start_ahead(config)
+    except OSError as exc:
+        prestart.discard()
+        sys.stderr.write(f"lambdabox emulate: cannot start: {exc}. Is the port in use?\n")
+        return 1
+    mark("runtime started ahead")
+    try:
+        return _serve(config)
+    finally:
+        prestart.discard()
+
+
+def _start_ahead(config: EmulatorConfig) -> None:
+    """Listen, and (no extensions) start the runtime before the imports: at once (eager
+    init) or when the first caller connects (lazy init)."""
+    from lambdabox.emulator import prestart
+    from lambdabox.emulator.runtime_env import runtime_environment
+
+    prestart.bind(config.invoke_host, config.invoke_port)
+    host, port = prestart.bind(config.runtime_api_host, config.runtime_api_port)
+    extensions = config.extensions_dir
+    if extensions and os.path.isdir(extensions) and os.listdir(extensions):
+        return  # extensions start (and register) before the runtime: the emulator does it
+    env = runtime_environment(config, dict(os.environ))
+    env["AWS_LAMBDA_RUNTIME_API"] = f"{host}:{port}"
+    if config.eager_init:
+        prestart.spawn_runtime(config.command, config.cwd, env)
+    else:  # lazy: when the first caller connects (its invoke is on its way)
+        listening = (config.invoke_host, config.invoke_port)
+        prestart.spawn_on_first_connection(listening, config.command, config.cwd, env)
+
+
+def _serve(config: EmulatorConfig) -> int:
+    import asyncio
+
+    from lambdabox.emulator.asyncinvoke import JournalError
+    from lambdabox.emulator.server import Emulator
+    from lambdabox.emulator.startup import mark
+
+    mark("emulator imported")
     try:
         emulator = Emulator(config)
     except JournalError as exc:

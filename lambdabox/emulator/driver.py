@@ -7,11 +7,26 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from lambdabox.emulator import prestart
 from lambdabox.emulator.process import RuntimeProcess
+
+
+class LineSink(Protocol):
+    """Where a runtime's output goes, a line at a time; `written_at` (wall clock, seconds)
+    is when the line was written, when the driver knows it (a container's log stream)."""
+
+    def __call__(self, line: str, written_at: float | None = None) -> None: ...
 
 
 class RuntimeHandle(Protocol):
     """A started runtime (process or container)."""
+
+    @property
+    def stamps_output(self) -> bool:
+        """True when its lines come with the time they were written: an environment can
+        then take its next invocation at once and attribute late lines by that time,
+        instead of waiting for them (drain_output) first."""
+        ...
 
     @property
     def returncode(self) -> int | None: ...
@@ -45,7 +60,7 @@ class Driver(Protocol):
     """Starts runtimes. `env` is complete (AWS_LAMBDA_RUNTIME_API included)."""
 
     async def spawn(
-        self, env: Mapping[str, str], on_line: Callable[[str], None], index: int
+        self, env: Mapping[str, str], on_line: LineSink, index: int
     ) -> RuntimeHandle: ...
 
 
@@ -56,7 +71,8 @@ class ProcessDriver:
     command: Sequence[str]
     cwd: str | None = None
 
-    async def spawn(
-        self, env: Mapping[str, str], on_line: Callable[[str], None], index: int
-    ) -> RuntimeHandle:
+    async def spawn(self, env: Mapping[str, str], on_line: LineSink, index: int) -> RuntimeHandle:
+        ahead = prestart.take_runtime(self.command, self.cwd, env)
+        if ahead is not None:  # started before the emulator's imports: adopt it
+            return RuntimeProcess.adopt(ahead, on_line)
         return await RuntimeProcess.spawn(self.command, cwd=self.cwd, env=env, on_line=on_line)

@@ -64,7 +64,8 @@ class Environment(EnvironmentLifecycle):
 
     def _dispatch(self, inv: Invocation, waiter: asyncio.Future[Invocation]) -> None:
         inv.started_at = time.monotonic()
-        inv.deadline_ms = int(time.time() * 1000 + inv.timeout_s * 1000)
+        inv.started_wall = time.time()
+        inv.deadline_ms = int(inv.started_wall * 1000 + inv.timeout_s * 1000)
         self.inflight[inv.request_id] = inv
         self.reports.start(inv)
         waiter.set_result(inv)
@@ -76,19 +77,33 @@ class Environment(EnvironmentLifecycle):
     async def _finish(
         self, inv: Invocation, cold_ms: float | None, release: Callable[[], None]
     ) -> None:
-        """Wait for the runtime's next /next (and the extensions), then END/REPORT, release."""
+        """Wait for the runtime's next /next (and the extensions), then END/REPORT, release.
+
+        Duration ends when the runtime asks for its next event. When the runtime's lines
+        carry the time they were written (a container), the environment is released at
+        once and the lines still on their way are attributed by that time; otherwise
+        (a local pipe, read in a few loop turns) they are read before the release.
+        """
+        released = False
         try:
             if inv.timed_out or not await self._settled(inv.deadline_ms / 1000):
                 await self._kill(graceful=False, reason="timeout")
+            inv.ended_at, inv.ended_wall = time.monotonic(), time.time()
+            process = self._process
+            if process is not None and process.stamps_output and not inv.timed_out:
+                self.reports.hold(inv)
+                released = True
+                release()
             used = 0
-            if self._process is not None:
-                await self._process.drain_output()
-                used = self._process.peak_memory_mb()
+            if process is not None:
+                await process.drain_output()
+                used = process.peak_memory_mb()
             self.reports.end(inv, cold_ms, used)
         finally:
             self.finishing.pop(inv.request_id, None)
             inv.finished.set()
-            release()
+            if not released:
+                release()
 
     async def _settled(self, deadline: float) -> bool:
         """The runtime waits on /next again (or died) and every extension is ready."""

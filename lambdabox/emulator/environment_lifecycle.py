@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from lambdabox.emulator import prestart, startup
 from lambdabox.emulator.config import log_stream_name
 from lambdabox.emulator.driver import Driver, RuntimeHandle
 from lambdabox.emulator.httpserver import HTTPServer
@@ -73,7 +74,8 @@ class EnvironmentLifecycle:
         handle: Handler = self._api.handle
         if launch.request_log is not None:
             handle = logged_handler(handle, name, launch.request_log)
-        self._server = HTTPServer(handle, host, port, name=name)
+        sock = prestart.take_socket(host, port)  # bound before the imports, if at all
+        self._server = HTTPServer(handle, host, port, name=name, sock=sock)
         self._process: RuntimeHandle | None = None
         self._ready = asyncio.Event()
         self._init: asyncio.Future[Outcome | None] | None = None
@@ -137,6 +139,7 @@ class EnvironmentLifecycle:
         version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         env.setdefault("AWS_LAMBDA_LOG_STREAM_NAME", log_stream_name(version))
         self._init_started = time.monotonic()
+        startup.mark("runtime spawning")
         self.sidecars.telemetry.reset()
         self.reports.init_start()
         await self.sidecars.start(env)
@@ -148,6 +151,12 @@ class EnvironmentLifecycle:
         finally:
             self._spawning = False
         self.sidecars.sandbox = self._process
+        startup.mark("runtime spawned")
+        ahead: float | None = getattr(self._process, "started_at", None)
+        if ahead is not None:  # started before the emulator was ready: init began then
+            self._init_started = min(self._init_started, ahead)
+        if any(not waiter.done() for waiter in self.waiting):
+            self._runtime_waiting = True  # a runtime started ahead asked for /next already
         self._process.watch_extensions(self._check_init)
         self._check_init()
         self._watcher = asyncio.ensure_future(self._watch(self._process))
@@ -171,6 +180,7 @@ class EnvironmentLifecycle:
         if failure is None:
             self.init_duration_ms = duration_ms
             self.state = State.READY
+            startup.mark("runtime ready")
         else:
             self.state = State.DEAD
         self.reports.init_done(failure is None, duration_ms)
@@ -235,5 +245,28 @@ class EnvironmentLifecycle:
 
     # -- logs ------------------------------------------------------------------------
 
-    def _on_line(self, line: str) -> None:
-        self.reports.output(line, [*self.inflight.values(), *self.finishing.values()])
+    def _on_line(self, line: str, written_at: float | None = None) -> None:
+        self.reports.output(line, self._owners(line, written_at))
+
+    def _owners(self, line: str, written_at: float | None) -> list[Invocation]:
+        """The invocations a line of output belongs to: those in flight, unless one whose
+        END is still due (its late output) claims it by its request id or by the time the
+        line was written."""
+        inflight = list(self.inflight.values())
+        if not self.finishing:
+            return inflight
+        finishing = list(self.finishing.values())
+        if written_at is None:
+            return [*inflight, *finishing]
+        candidates = [*finishing, *inflight]
+        for inv in candidates:
+            if inv.request_id in line:
+                return [inv]
+        # Written after an invocation started (and before it ended, if it has): its line.
+        # A line that Docker stamped just after its invocation ended (but before the next
+        # one started) is that invocation's late output.
+        started = [inv for inv in candidates if inv.started_wall <= written_at]
+        if not started:
+            return inflight or finishing
+        spans = [inv for inv in started if not inv.ended_wall or written_at <= inv.ended_wall]
+        return spans or [max(started, key=lambda inv: inv.started_wall)]

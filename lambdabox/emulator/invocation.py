@@ -49,7 +49,12 @@ class Invocation:
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     invocation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     deadline_ms: int = 0
-    started_at: float = 0.0
+    started_at: float = 0.0  # monotonic, when handed to the runtime
+    ended_at: float = 0.0  # monotonic, when the runtime asked for its next event
+    # Wall clock (time.time()) of the same two moments: a container's log lines are
+    # attributed to the invocation whose span holds the time they were written.
+    started_wall: float = 0.0
+    ended_wall: float = 0.0
     logs: list[str] = field(default_factory=list)
     timed_out: bool = False
     # Set by the response-streaming endpoint: chunks as the runtime streams them, then None.

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from urllib.parse import parse_qs, unquote
 
 from lambdabox.emulator import eventstream, openapi
@@ -44,6 +45,8 @@ class InvokeAPI:
         self._pool = pool
         self._function = function
         self._async = asynchronous or AsyncInvoker(pool, function, Journal(None, function.name))
+        self.on_first_answer: Callable[[], None] | None = None
+        """Called once, after the first synchronous answer (start-up phases at debug)."""
 
     def start_event_workers(self, count: int) -> None:
         """Resume journalled Event invocations and start `count` workers."""
@@ -142,6 +145,9 @@ class InvokeAPI:
         if headers.get("x-amz-log-type") == "Tail":  # the tail ends with END and REPORT
             await inv.finished.wait()
         responder.send(200, self._answer_headers(inv, outcome, common, headers), outcome.body)
+        if self.on_first_answer is not None:
+            first, self.on_first_answer = self.on_first_answer, None
+            first()
 
     async def _stream(
         self,

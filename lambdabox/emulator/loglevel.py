@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-from lambdabox.emulator.httpserver import Request, Responder
+if TYPE_CHECKING:  # the command line validates --log-level before asyncio is imported
+    from lambdabox.emulator.httpserver import Request, Responder
 
 __all__ = ["DEBUG", "ERROR", "INFO", "LEVELS", "WARN", "Handler", "logged_handler", "parse_level"]
 
@@ -32,7 +34,7 @@ LEVELS = {
     "panic": 60,
 }
 
-Handler = Callable[[Request, Responder], Awaitable[None]]
+Handler = Callable[["Request", "Responder"], Awaitable[None]]
 
 
 def parse_level(name: str) -> int:

@@ -9,6 +9,9 @@ import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
+
+from lambdabox.emulator.prestart import Prestarted
 
 
 def _children(pid: int) -> list[int]:
@@ -40,10 +43,55 @@ def peak_memory_bytes(pid: int) -> int:
     return total
 
 
+class _Child(Protocol):
+    """What RuntimeProcess uses of a child: asyncio's Process, or an adopted one."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    @property
+    def stdout(self) -> asyncio.StreamReader | None: ...
+
+    async def wait(self) -> int: ...
+
+
+class _Adopted:
+    """A child started before the event loop ran (prestart): its output pipe read as a
+    stream, its exit seen through a pidfd."""
+
+    def __init__(self, ahead: Prestarted, loop: asyncio.AbstractEventLoop) -> None:
+        self.pid = ahead.pid
+        self.returncode: int | None = None
+        self.stdout: asyncio.StreamReader | None = asyncio.StreamReader(limit=2**16, loop=loop)
+        self._exit: asyncio.Future[int] = loop.create_future()
+        self._pidfd = os.pidfd_open(ahead.pid)
+        loop.add_reader(self._pidfd, self._reap, loop)
+        pipe = os.fdopen(ahead.output_fd, "rb", buffering=0)
+        protocol = asyncio.StreamReaderProtocol(self.stdout, loop=loop)
+        self._reading = asyncio.ensure_future(loop.connect_read_pipe(lambda: protocol, pipe))
+
+    def _reap(self, loop: asyncio.AbstractEventLoop) -> None:
+        loop.remove_reader(self._pidfd)
+        os.close(self._pidfd)
+        with contextlib.suppress(ChildProcessError):
+            _, status = os.waitpid(self.pid, 0)
+            self.returncode = os.waitstatus_to_exitcode(status)
+        if self.returncode is None:
+            self.returncode = -signal.SIGKILL
+        self._exit.set_result(self.returncode)
+
+    async def wait(self) -> int:
+        return await asyncio.shield(self._exit)
+
+
 class RuntimeProcess:
     """A runtime started as a process group; its merged stdout/stderr go to `on_line`."""
 
-    def __init__(self, proc: asyncio.subprocess.Process, on_line: Callable[[str], None]) -> None:
+    def __init__(self, proc: _Child, on_line: Callable[[str], None]) -> None:
+        self.started_at = time.monotonic()
         self._proc = proc
         self._on_line = on_line
         self._peak = 0
@@ -71,6 +119,13 @@ class RuntimeProcess:
         )
         return cls(proc, on_line)
 
+    @classmethod
+    def adopt(cls, ahead: Prestarted, on_line: Callable[[str], None]) -> RuntimeProcess:
+        """The runtime `prestart` started before the emulator's imports."""
+        adopted = cls(_Adopted(ahead, asyncio.get_running_loop()), on_line)
+        adopted.started_at = ahead.started_at
+        return adopted
+
     @property
     def pid(self) -> int:
         return self._proc.pid
@@ -97,6 +152,11 @@ class RuntimeProcess:
         with contextlib.suppress(asyncio.CancelledError):
             await self._reader
         return code
+
+    @property
+    def stamps_output(self) -> bool:
+        """Its output is read from a pipe: drain_output() gets what was written."""
+        return False
 
     def watch_extensions(self, on_change: Callable[[], None]) -> int:
         """A local process starts no extensions itself (the emulator does)."""

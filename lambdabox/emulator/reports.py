@@ -24,12 +24,29 @@ class Reporter:
         self.version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         self.memory = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008")
         self._function = env.get("AWS_LAMBDA_FUNCTION_NAME", "")
+        # Invocations released before their END (their late lines may still come), oldest
+        # first, and the printed lines that come after it and wait for it.
+        self._due: list[str] = []
+        self._held: list[tuple[str, tuple[str, ...]]] = []
 
-    def output(self, line: str, inflight: Iterable[Invocation]) -> None:
-        """A line of the runtime's output, kept with the invocations in flight."""
-        for inv in inflight:
+    def _print(self, text: str, owners: Iterable[str] = ()) -> None:
+        """Print in invocation order: while an invocation's END is due, only its own lines
+        (`owners`: request ids) go out; the next invocation's wait until that END."""
+        if self._due and self._due[0] not in owners:
+            self._held.append((text, tuple(owners)))
+            return
+        self._log(text)
+
+    def hold(self, inv: Invocation) -> None:
+        """`inv` was released before its END and REPORT: print what follows after them."""
+        self._due.append(inv.request_id)
+
+    def output(self, line: str, owners: Iterable[Invocation]) -> None:
+        """A line of the runtime's output, kept with the invocations it belongs to."""
+        owners = list(owners)
+        for inv in owners:
             inv.logs.append(line)
-        self._log(line)
+        self._print(line, [inv.request_id for inv in owners])
         self._telemetry.emit("function", line)
 
     def init_start(self) -> None:
@@ -53,7 +70,7 @@ class Reporter:
     def start(self, inv: Invocation) -> None:
         line = f"START RequestId: {inv.request_id} Version: {self.version}"
         inv.logs.append(line)
-        self._log(line)
+        self._print(line, (inv.request_id,))
         tracing = {"type": "X-Amzn-Trace-Id", "value": inv.trace_id}
         self._telemetry.emit(
             "platform.start",
@@ -77,7 +94,8 @@ class Reporter:
 
     def end(self, inv: Invocation, cold_ms: float | None, used_mb: int) -> None:
         """END and REPORT (Init Duration last, as the service writes it)."""
-        duration = min((time.monotonic() - inv.started_at) * 1000, inv.timeout_s * 1000)
+        ended = inv.ended_at or time.monotonic()
+        duration = min((ended - inv.started_at) * 1000, inv.timeout_s * 1000)
         report = (
             f"REPORT RequestId: {inv.request_id}\tDuration: {duration:.2f} ms\t"
             f"Billed Duration: {math.ceil(duration)} ms\tMemory Size: {self.memory} MB\t"
@@ -99,4 +117,11 @@ class Reporter:
         end = f"END RequestId: {inv.request_id}"
         inv.logs.append(end)
         inv.logs.append(report)
-        self._log(f"{end}\n{report}")
+        self._print(f"{end}\n{report}", (inv.request_id,))
+        if inv.request_id in self._due:
+            first = self._due[0] == inv.request_id
+            self._due.remove(inv.request_id)
+            if first:
+                held, self._held = self._held, []
+                for text, owners in held:
+                    self._print(text, owners)

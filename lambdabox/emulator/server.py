@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from lambdabox.emulator import prestart, startup
 from lambdabox.emulator.asyncinvoke import AsyncInvoker, Journal
 from lambdabox.emulator.config import EmulatorConfig
 from lambdabox.emulator.driver import ProcessDriver
@@ -18,25 +19,9 @@ from lambdabox.emulator.httpserver import HTTPServer
 from lambdabox.emulator.invoke_api import InvokeAPI
 from lambdabox.emulator.loglevel import DEBUG, INFO, WARN, Handler, logged_handler, parse_level
 from lambdabox.emulator.pool import Pool
+from lambdabox.emulator.runtime_env import runtime_environment
 
-
-def runtime_environment(config: EmulatorConfig, base: dict[str, str]) -> dict[str, str]:
-    """The runtime's environment: ours forwarded (as RIE does) plus the service's variables."""
-    fn = config.function
-    env = dict(base)
-    env.update(config.runtime_env)
-    env.setdefault("AWS_LAMBDA_FUNCTION_NAME", fn.name)
-    env.setdefault("AWS_LAMBDA_FUNCTION_VERSION", fn.version)
-    env.setdefault("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", str(fn.memory_mb))
-    env.setdefault("AWS_LAMBDA_LOG_GROUP_NAME", fn.log_group_name)
-    if fn.log_stream:  # else each environment names its own (environment_lifecycle)
-        env.setdefault("AWS_LAMBDA_LOG_STREAM_NAME", fn.log_stream)
-    env.setdefault("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
-    env.setdefault("AWS_REGION", fn.region)
-    env.setdefault("AWS_DEFAULT_REGION", fn.region)
-    if config.handler:
-        env["_HANDLER"] = config.handler
-    return env
+__all__ = ["Emulator", "runtime_environment"]
 
 
 class Emulator:
@@ -85,7 +70,20 @@ class Emulator:
         handle: Handler = self.invoke_api.handle
         if debug is not None:
             handle = logged_handler(handle, "invoke-api", debug)
-        self._server = HTTPServer(handle, config.invoke_host, config.invoke_port, name="invoke-api")
+        self._server = HTTPServer(
+            handle,
+            config.invoke_host,
+            config.invoke_port,
+            name="invoke-api",
+            sock=prestart.take_socket(config.invoke_host, config.invoke_port),
+        )
+        if self.level <= DEBUG:
+            self.invoke_api.on_first_answer = self._print_phases
+
+    def _print_phases(self) -> None:
+        startup.mark("first answer sent")
+        for line in startup.lines("lambdabox emulate: "):
+            self._notes(line)
 
     @property
     def invoke_address(self) -> tuple[str, int]:
@@ -99,6 +97,7 @@ class Emulator:
         await self._server.start()
         self.invoke_api.start_event_workers(self.config.max_concurrency)
         first = await self.pool.start(eager=False)
+        startup.mark("listening")
         if self.config.eager_init:
             self._prewarm = asyncio.ensure_future(first.prewarm())
 
@@ -131,6 +130,8 @@ class Emulator:
             def ready(_done: asyncio.Future[None]) -> None:
                 env = self.pool.environments[0]
                 took = (asyncio.get_running_loop().time() - started) * 1000
+                if env.init_duration_ms is not None:  # counted from the runtime's start
+                    took = env.init_duration_ms
                 if env.state.value == "ready":
                     announce(f"lambdabox emulate: runtime ready (init {took:.0f} ms)")
                 else:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import http.client
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,6 +160,8 @@ class Telemetry:
 
 def _post(host: str, port: int, path: str, batch: list[dict[str, Any]]) -> None:
     """Deliver one batch; a listener that is gone loses the batch, as in the service."""
+    import http.client  # only once something subscribed: it costs start-up otherwise
+
     conn = http.client.HTTPConnection(host, port, timeout=5)
     try:
         conn.request("POST", path, json.dumps(batch).encode(), {"Content-Type": "application/json"})

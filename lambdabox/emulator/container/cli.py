@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from lambdabox.emulator import prestart
 from lambdabox.emulator.cli import add_common_arguments
 from lambdabox.emulator.config import (
     ConfigError,
@@ -165,9 +166,28 @@ def check_image(image: str) -> tuple[Any, str | None]:
     return client, None
 
 
+def _start_ahead(config: EmulatorConfig, driver: ContainerDriver) -> None:
+    """Listen, and (eager init) have Docker create and start the first container while
+    the emulator imports the rest of itself."""
+    from lambdabox.emulator.runtime_env import runtime_environment
+
+    prestart.bind(config.invoke_host, config.invoke_port)
+    host, port = prestart.bind(config.runtime_api_host, config.runtime_api_port)
+    if config.eager_init:
+        env = runtime_environment(config, {})
+        env["AWS_LAMBDA_RUNTIME_API"] = f"{host}:{port}"
+        driver.start_ahead(env, 0)
+
+
 def run(args: argparse.Namespace) -> int:
-    from lambdabox.emulator.asyncinvoke import JournalError
-    from lambdabox.emulator.server import Emulator
+    try:
+        return _run(args)
+    finally:
+        prestart.discard()
+
+
+def _run(args: argparse.Namespace) -> int:
+    from lambdabox.emulator.startup import mark
 
     clients: list[Any] = []  # the client that found the image, reused by the driver
     try:
@@ -182,6 +202,16 @@ def run(args: argparse.Namespace) -> int:
         driver.cleanup()  # nothing was started: this only marks the driver closed
         return _fail(problem)
     clients.append(client)
+    mark("docker client and image checked")
+    try:
+        _start_ahead(config, driver)
+    except OSError as exc:
+        driver.cleanup()
+        return _fail(f"cannot start: {exc}. Is the port in use?")
+    from lambdabox.emulator.asyncinvoke import JournalError
+    from lambdabox.emulator.server import Emulator
+
+    mark("emulator imported")
     try:
         emulator = Emulator(config)
     except JournalError as exc:

@@ -24,7 +24,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from lambdabox.emulator.container.docker_sdk import (
@@ -35,6 +35,8 @@ from lambdabox.emulator.container.docker_sdk import (
 )
 from lambdabox.emulator.container.extensions import list_extensions
 from lambdabox.emulator.container.handle import START_FAILED, RuntimeContainer
+from lambdabox.emulator.driver import LineSink
+from lambdabox.emulator.startup import mark
 
 RUN_LABEL = "lambdabox.run"
 _T = TypeVar("_T")
@@ -91,6 +93,8 @@ class ContainerDriver:
         self._count = 0
         self._closed = False  # no container may be started any more
         self._shut = False  # close() has run
+        # A container started ahead (start_ahead): its env, index, name, the start's future.
+        self._ahead: tuple[dict[str, str], int, str, Future[Any], float] | None = None
         atexit.register(self.cleanup)
 
     @property
@@ -150,7 +154,9 @@ class ContainerDriver:
         the log driver keeps what was written before); PID 1's host PID; its extensions."""
         client = self.client
         container = client.containers.create(self.image, **self.create_kwargs(env, name, index))
+        mark("container created")
         extensions = list_extensions(container)
+        mark("extensions listed")
         with self._lock:
             self._created[container.id] = name
             closed = self._closed
@@ -159,8 +165,10 @@ class ContainerDriver:
             if closed:
                 raise RuntimeError("the driver was closed while the container was created")
             container.start()
-            stream = container.logs(stream=True, follow=True)
+            mark("container started")
+            stream = container.logs(stream=True, follow=True, timestamps=True)
             container.reload()
+            mark("container inspected")
         except BaseException:
             if stream is not None:
                 with contextlib.suppress(Exception):
@@ -172,20 +180,38 @@ class ContainerDriver:
         pid = (container.attrs.get("State") or {}).get("Pid") or None
         return container, stream, pid, extensions
 
-    async def spawn(
-        self, env: Mapping[str, str], on_line: Callable[[str], None], index: int
-    ) -> RuntimeContainer:
-        loop = asyncio.get_running_loop()
+    def _name(self, index: int) -> str:
         with self._lock:
             self._count += 1
-            name = f"lambdabox-{self.run_id}-{index}-{self._count}"
+            return f"lambdabox-{self.run_id}-{index}-{self._count}"
+
+    def start_ahead(self, env: Mapping[str, str], index: int = 0) -> None:
+        """Create and start environment `index`'s container now, in a worker thread, before
+        the event loop runs: Docker's create and start (the bulk of a cold start) overlap
+        the emulator's own start-up. `spawn` adopts it when it asks for the same env."""
+        name = self._name(index)
+        future = self._executor.submit(self._start, env, name, index)
+        self._ahead = (dict(env), index, name, future, time.monotonic())
+
+    async def spawn(
+        self, env: Mapping[str, str], on_line: LineSink, index: int
+    ) -> RuntimeContainer:
+        loop = asyncio.get_running_loop()
+        ahead, self._ahead = self._ahead, None
+        started_at = time.monotonic()
         try:
-            container, stream, pid, extensions = await self.call(self._start, env, name, index)
+            if ahead is not None and ahead[0] == dict(env) and ahead[1] == index:
+                _, _, name, future, started_at = ahead
+                container, stream, pid, extensions = await asyncio.wrap_future(future)
+            else:
+                name = self._name(index)
+                container, stream, pid, extensions = await self.call(self._start, env, name, index)
         except Exception as exc:
             failed = RuntimeContainer(self, None, name, on_line, loop)
             failed._failed(f"lambdabox: cannot start container {name}: {describe_error(exc)}")
             return failed
         handle = RuntimeContainer(self, container, name, on_line, loop)
+        handle.started_at = started_at
         handle._started(stream, pid)
         handle._start_extensions(extensions, {**env, **self.extra_env}, self.user)
         return handle

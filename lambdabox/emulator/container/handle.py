@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from lambdabox.emulator.cgroup import MemoryProbe, catches_sigterm, cgroup_candidates
 from lambdabox.emulator.container.docker_sdk import docker_errors, exit_status
 from lambdabox.emulator.container.extensions import exec_extension
+from lambdabox.emulator.driver import LineSink
+from lambdabox.emulator.logstamps import split_stamp
 
 if TYPE_CHECKING:
     from lambdabox.emulator.container.driver import ContainerDriver
@@ -35,7 +37,7 @@ class RuntimeContainer:
         driver: ContainerDriver,
         container: Any,
         name: str,
-        on_line: Callable[[str], None],
+        on_line: LineSink,
         loop: asyncio.AbstractEventLoop,
     ) -> None:
         self._driver = driver
@@ -57,12 +59,19 @@ class RuntimeContainer:
         self._on_extensions_change: Callable[[], None] | None = None
         self._lines_seen = 0
         self._last_line_at = 0.0
+        self.started_at = time.monotonic()  # when its creation began (Init Duration counts)
 
-    def _on_line(self, line: str) -> None:
-        """On the loop: a line of the container's output (runtime or extension)."""
+    def _on_line(self, line: str, written_at: float | None = None) -> None:
+        """On the loop: a line of the container's output (runtime or extension), with the
+        time Docker read it from the container (wall clock) when the stream carries it."""
         self._lines_seen += 1
         self._last_line_at = self._loop.time()
-        self._forward(line)
+        self._forward(line, written_at)
+
+    @property
+    def stamps_output(self) -> bool:
+        """Docker stamps every line of the log stream with the time it was written."""
+        return True
 
     @property
     def id(self) -> str:
@@ -125,28 +134,43 @@ class RuntimeContainer:
         self._exited(START_FAILED)
 
     def _follow(self, stream: Any) -> None:
-        """Thread: stream stdout+stderr lines to the loop, then the exit status, then remove."""
+        """Thread: stream stdout+stderr lines to the loop, then the exit status, then remove.
+
+        Each message of the stream starts with Docker's timestamp (`timestamps=True`); a
+        line longer than Docker's 16 KiB message comes in several messages, each stamped.
+        """
         container = self._container
-        pending = b""
+        pending, pending_at = b"", None
         try:
             try:
                 for chunk in stream:
-                    pending += chunk
-                    *lines, pending = pending.split(b"\n")
-                    for line in lines:
-                        self._deliver(self._on_line, line.decode("utf-8", "replace"))
+                    rest = chunk
+                    while rest:
+                        at, rest = split_stamp(rest)
+                        part, newline, rest = rest.partition(b"\n")
+                        if not pending:
+                            pending_at = at
+                        pending += part
+                        if newline:
+                            self._deliver_line(pending, pending_at)
+                            pending, pending_at = b"", None
             finally:
                 with contextlib.suppress(Exception):
                     stream.close()
         except Exception:  # the container was removed under us: its exit is what matters
             pass
         if pending:
-            self._deliver(self._on_line, pending.decode("utf-8", "replace"))
+            self._deliver_line(pending, pending_at)
         code = -signal.SIGKILL  # when the status is lost (force-removed meanwhile)
         with contextlib.suppress(Exception):
             code = exit_status(int(container.wait()["StatusCode"]))
         self._deliver(self._exited, code)
         self._remove_sync()
+
+    def _deliver_line(self, raw: bytes, written_at: float | None) -> None:
+        text = raw.decode("utf-8", "replace")
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody listens
+            self._loop.call_soon_threadsafe(self._on_line, text, written_at)
 
     def _deliver(self, callback: Callable[[_T], None], value: _T) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody listens

@@ -29,10 +29,13 @@ class HTTPServer:
         *,
         name: str = "http",
         keep_raw_fields: bool = False,
+        sock: socket.socket | None = None,
     ) -> None:
+        """`sock`: a socket already bound and listening (on `host`:`port`) to serve on."""
         self._handler = handler
         self.keep_raw_fields = keep_raw_fields
         """Give each request its header section as received (:attr:`Request.raw_fields`)."""
+        self._sock = sock
         self._host = host
         self._port = port
         self.name = name
@@ -53,6 +56,15 @@ class HTTPServer:
         if self._server is not None:
             raise RuntimeError("the server has already been started")
         loop = asyncio.get_running_loop()
+        if self._sock is not None:
+            sock, self._sock = self._sock, None
+            sock.setblocking(False)
+            self._server = await loop.create_server(
+                lambda: Connection(self, loop), sock=sock, backlog=128
+            )
+            bound = sock.getsockname()
+            self._address = (str(bound[0]), int(bound[1]))
+            return
         family, kind, proto, _, address = socket.getaddrinfo(
             self._host, self._port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
         )[0]

@@ -132,8 +132,11 @@ def test_a_container_that_cannot_start_is_a_runtime_that_exited() -> None:
     driver = ContainerDriver("gone:1", client_factory=_RefusingClient, run_id="r2", memory_mb=128)
     lines: list[str] = []
 
+    def on_line(line: str, written_at: float | None = None) -> None:
+        lines.append(line)
+
     async def spawn() -> int:
-        handle = await driver.spawn({}, lines.append, 0)
+        handle = await driver.spawn({}, on_line, 0)
         code = await handle.wait()
         assert handle.returncode == code
         assert handle.peak_memory_mb() == 0
@@ -296,11 +299,13 @@ def test_driver_close_removes_containers_left_running(image: str, docker_client:
     """Even when the emulator did not stop its environments (killed mid-way)."""
     run_id = f"t{uuid.uuid4().hex[:10]}"
     driver = ContainerDriver(image, run_id=run_id, memory_mb=128)
-    lines: list[str] = []
+
+    def ignore(line: str, written_at: float | None = None) -> None:
+        pass
 
     async def spawn_and_abandon() -> None:
-        await driver.spawn({"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9"}, lines.append, 0)
-        await driver.spawn({"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9"}, lines.append, 1)
+        await driver.spawn({"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9"}, ignore, 0)
+        await driver.spawn({"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9"}, ignore, 1)
         assert len(run_containers(docker_client, run_id)) == 2
         await driver.close()
 

@@ -1,0 +1,172 @@
+"""The emulator benchmarks: `lambdabox emulate` and `lambdabox run` against AWS's own
+aws-lambda-rie (from the aws-sam-cli wheel), measured in the same run, in interleaved
+rounds, by the same caller (http.client, one keep-alive connection, TCP_NODELAY) and, for
+the container warm path, by boto3.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+from pathlib import Path
+
+from bench import _venvs, caller, container_mode, process_mode, sam_local
+from bench.report import Figure, Table, at_least, at_most
+from lambdabox.testing.processes import free_port
+
+EVENT = b'{"data":"' + b"x" * 89 + b'"}'  # 100 bytes
+BOTO_CALLER = Path(__file__).resolve().parent / "boto_caller.py"
+
+
+def _per_s(samples: list[float]) -> float:
+    return 1000 * len(samples) / sum(samples)
+
+
+def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
+    rie, ric = _venvs.rie_binary(), _venvs.awslambdaric_python()
+    lambdabox, ours = _venvs.lambdabox_command(), _venvs.lambdabox_python()
+    rounds, cold_reps, count = (2, 2, 300) if quick else (5, 3, 2000)
+    cold = {k: Figure("ms") for k in ("rie", "lazy", "eager")}
+    warm = {k: Figure("/s") for k in ("rie", "ours")}
+    p50 = {k: Figure("ms") for k in ("rie", "ours", "floor")}
+    phases: dict[str, list[dict[str, float]]] = {"lazy": [], "eager": []}
+
+    def command(kind: str, port: int, with_phases: bool = False) -> list[str]:
+        if kind == "rie":
+            return process_mode.rie_command(rie, ric, port)
+        return process_mode.emulate_command(lambdabox, ours, port, kind, with_phases)
+
+    for _ in range(rounds):
+        for kind, figure in cold.items():
+            samples = []
+            for _ in range(cold_reps):
+                port = free_port()
+                ms, marks = process_mode.cold_ms(command(kind, port, True), port)
+                samples.append(ms)
+                if kind in phases and marks:
+                    phases[kind].append(marks)
+            figure.add(statistics.median(samples))
+        for kind, side in (("rie", "rie"), ("eager", "ours")):
+            port = free_port()
+            samples = process_mode.warm(command(kind, port), port, EVENT, count)
+            warm[side].add(_per_s(samples))
+            p50[side].add(statistics.median(samples))
+        p50["floor"].add(statistics.median(caller.floor_latencies(EVENT, count)))
+
+    table = Table(
+        "process mode: lambdabox emulate + runtime_interface vs aws-lambda-rie + awslambdaric "
+        "(same caller: http.client, keep-alive, TCP_NODELAY; 100-byte echo)"
+    )
+    table.row("cold start to first answer, both lazy init", cold["lazy"], cold["rie"], at_most(0.7))
+    table.row("cold start, emulate default (eager) vs RIE", cold["eager"], cold["rie"])
+    table.row("warm invokes/s", warm["ours"], warm["rie"], at_least(2.0))
+    table.row("warm invoke p50 vs RIE", p50["ours"], p50["rie"])
+    table.row(
+        "warm invoke p50 vs loopback floor (2 trips)", p50["ours"], p50["floor"], at_most(2.0)
+    )
+    for kind in ("lazy", "eager"):
+        if phases[kind]:
+            names = list(phases[kind][0])
+            medians = {n: statistics.median(p.get(n, 0.0) for p in phases[kind]) for n in names}
+            steps = ", ".join(f"{n} {ms:.0f}" for n, ms in medians.items())
+            table.note(f"emulate --init {kind} start-up phases (ms after exec, medians): {steps}")
+            results.update({f"emulate_{kind}_phase_{n}_ms": ms for n, ms in medians.items()})
+    table.note(
+        "aws-lambda-rie starts its runtime on the first invoke (lazy, its only mode); "
+        "emulate's default starts it with the emulator (eager)."
+    )
+    for name, fig in (
+        *((f"cold_{k}_ms", f) for k, f in cold.items()),
+        *((f"warm_{k}_per_s", f) for k, f in warm.items()),
+        *((f"p50_{k}_ms", f) for k, f in p50.items()),
+    ):
+        results[f"process_{name}"] = fig.median
+    return table
+
+
+def container_mode_table(quick: bool, results: dict[str, float]) -> Table:
+    rounds, count = (1, 100) if quick else (3, 500)
+    image = container_mode.test_image()
+    rie_image = container_mode.rie_image(image, _venvs.rie_binary())
+    lambdabox = _venvs.lambdabox_command()
+    cold = {k: Figure("ms") for k in ("rie", "ours", "floor")}
+    warm = {k: Figure("/s") for k in ("rie", "ours")}
+    phases: list[dict[str, float]] = []
+    for _ in range(rounds):
+        ms, samples = container_mode.docker_run_rie(rie_image, EVENT, count)
+        cold["rie"].add(ms)
+        warm["rie"].add(_per_s(samples))
+        run, samples = container_mode.lambdabox_run(lambdabox, image, EVENT, count)
+        cold["ours"].add(run.first_answer_ms)
+        warm["ours"].add(_per_s(samples))
+        if run.phases:
+            phases.append(run.phases)
+        cold["floor"].add(container_mode.docker_start_ms(image))
+    table = Table(
+        "container mode: lambdabox run IMAGE vs docker run --entrypoint aws-lambda-rie IMAGE "
+        "(AWS's documented local flow; host network; same caller)"
+    )
+    table.row("start to first answer", cold["ours"], cold["rie"], at_most(0.5))
+    table.row(
+        "docker run -d of the image (the floor) vs docker run + RIE", cold["floor"], cold["rie"]
+    )
+    table.row("warm invokes/s", warm["ours"], warm["rie"])
+    if phases:
+        names = list(phases[0])
+        medians = {n: statistics.median(p.get(n, 0.0) for p in phases) for n in names}
+        steps = ", ".join(f"{n} {ms:.0f}" for n, ms in medians.items())
+        table.note(f"lambdabox run start-up phases (ms after exec, medians): {steps}")
+        results.update({f"run_phase_{n}_ms": ms for n, ms in medians.items()})
+    table.note(f"image: {image} (+ aws-lambda-rie copied in: {rie_image}); handler prints a line")
+    for side, figure in cold.items():
+        results[f"container_cold_{side}_ms"] = figure.median
+    for side, figure in warm.items():
+        results[f"container_warm_{side}_per_s"] = figure.median
+    return table
+
+
+def _boto(url: str, count: int, function: str = "function") -> dict[str, float]:
+    out = subprocess.run(
+        [str(_venvs.sam_python()), str(BOTO_CALLER), url, str(count), function],
+        capture_output=True,
+        check=True,
+        timeout=600,
+    )
+    answer: dict[str, float] = json.loads(out.stdout.decode().strip().splitlines()[-1])
+    return answer
+
+
+def boto_table(quick: bool, results: dict[str, float]) -> Table:
+    """boto3 caller: `lambdabox run` (container) against `lambdabox emulate` (process)."""
+    rounds, count = (1, 100) if quick else (3, 300)
+    image = container_mode.test_image()
+    lambdabox, ours = _venvs.lambdabox_command(), _venvs.lambdabox_python()
+    per_s = {k: Figure("/s") for k in ("emulate", "run", "sam")}
+    for _ in range(rounds):
+        port = free_port()
+        # The image's handler (it prints a line), run as a local process.
+        emulate = process_mode.emulate_command(
+            lambdabox, ours, port, "eager", handler="app.handler"
+        )
+        with process_mode.running(emulate, port, cwd=container_mode.APP_DIR):
+            per_s["emulate"].add(_boto(f"http://127.0.0.1:{port}", count)["per_s"])
+        port = free_port()
+        run = container_mode.lambdabox_run_command(lambdabox, image, port)
+        with container_mode.running(run, port):
+            per_s["run"].add(_boto(f"http://127.0.0.1:{port}", count)["per_s"])
+        with sam_local.start_lambda(image) as url:
+            per_s["sam"].add(_boto(url, count, sam_local.FUNCTION)["per_s"])
+    table = Table(f"container warm path, boto3 caller ({count} sequential invokes a round)")
+    table.row("lambdabox run vs lambdabox emulate", per_s["run"], per_s["emulate"], at_least(0.7))
+    table.row(
+        "lambdabox run vs sam local start-lambda EAGER", per_s["run"], per_s["sam"], at_least(5.0)
+    )
+    table.note(
+        "SAM CLI (PyPI) runs its containers on the host network through two in-process "
+        "patches (bench/sam_host.py): Docker here has no bridge for its published port."
+    )
+    results["boto_sam_per_s"] = per_s["sam"].median
+    results["boto_emulate_per_s"] = per_s["emulate"].median
+    results["boto_run_per_s"] = per_s["run"].median
+    return table

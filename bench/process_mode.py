@@ -1,0 +1,128 @@
+"""Process mode, emulator against emulator: `lambdabox emulate` + our client vs AWS's
+aws-lambda-rie + awslambdaric, started the same way, called by the same caller.
+
+aws-lambda-rie starts its runtime on the first invoke (lazy init, its only mode), so the
+like-for-like cold start is `emulate --init lazy`; `emulate`'s default (eager: the runtime
+starts with the emulator) is measured too.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import caller
+from lambdabox.testing.processes import free_port
+
+HANDLERS = Path(__file__).resolve().parent / "handlers"
+PHASE_PREFIX = "lambdabox emulate: start-up "
+
+
+@dataclass
+class Run:
+    """A running emulator: its Invoke API address, ms to its first answer, and (once it has
+    stopped, from its stderr) its start-up phases in ms after the process was started."""
+
+    address: str
+    first_answer_ms: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)
+
+
+def rie_command(rie: Path, ric_python: Path, port: int) -> list[str]:
+    return [
+        str(rie),
+        "--runtime-interface-emulator-address",
+        f"127.0.0.1:{port}",
+        "--runtime-api-address",
+        f"127.0.0.1:{free_port()}",
+        str(ric_python),
+        "-m",
+        "awslambdaric",
+        "echo.handler",
+    ]
+
+
+def emulate_command(
+    lambdabox: Path,
+    python: Path,
+    port: int,
+    init: str,
+    phases: bool = False,
+    handler: str = "echo.handler",
+) -> list[str]:
+    """`lambdabox emulate`; with `phases`, --log-level debug (start-up phases on stderr,
+    and a line per API request: for cold starts only)."""
+    return [
+        str(lambdabox),
+        "emulate",
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--runtime-api-address",
+        "127.0.0.1:0",
+        "--init",
+        init,
+        "--log-level",
+        "debug" if phases else "info",
+        "--",
+        str(python),
+        "-m",
+        "runtime_interface",
+        handler,
+    ]
+
+
+@contextmanager
+def running(command: Sequence[str], port: int, cwd: Path = HANDLERS) -> Iterator[Run]:
+    """Start `command` (an emulator listening on `port`); yield once it has answered."""
+    run = Run(f"127.0.0.1:{port}")
+    # A file, not a pipe: aws-lambda-rie logs every invoke and would block on a full pipe.
+    with tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        proc = subprocess.Popen(
+            command,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env={**os.environ, "AWS_LAMBDA_FUNCTION_TIMEOUT": "30"},
+        )
+        try:
+            run.first_answer_ms = caller.first_answer_ms(run.address, started)
+            yield run
+        finally:
+            proc.terminate()
+            proc.wait(10)
+            err.seek(0)
+            run.phases = parse_phases(err.read().decode("utf-8", "replace"), started)
+
+
+def parse_phases(stderr: str, started: float) -> dict[str, float]:
+    """`lambdabox emulate: start-up PHASE at MONOTONIC` lines -> {PHASE: ms after start}."""
+    phases: dict[str, float] = {}
+    for line in stderr.splitlines():
+        if line.startswith(PHASE_PREFIX):
+            name, _, at = line[len(PHASE_PREFIX) :].rpartition(" at ")
+            try:
+                phases.setdefault(name, (float(at) - started) * 1000)
+            except ValueError:
+                continue
+    return phases
+
+
+def cold_ms(command: Sequence[str], port: int) -> tuple[float, dict[str, float]]:
+    """Start to first answer, and the phases when the emulator reports them."""
+    with running(command, port) as run:
+        pass
+    return run.first_answer_ms, run.phases
+
+
+def warm(command: Sequence[str], port: int, event: bytes, count: int) -> list[float]:
+    """Ms per warm sequential invoke."""
+    with running(command, port) as run:
+        return caller.latencies(run.address, event, count)

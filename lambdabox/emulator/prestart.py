@@ -1,0 +1,159 @@
+"""Start-up ahead of the imports: bind the listening sockets and start the runtime before
+the emulator's own modules (and asyncio) are imported, then hand both over.
+
+The runtime boots on one core while the emulator imports on the other. Its first
+`GET /next` and a caller's first invoke wait in the listening sockets' backlogs, so
+nothing is lost: the servers take over those very sockets (`take_socket`) and the
+process driver adopts the running runtime (`take_runtime`) when its command and
+environment are the ones it would have started. Anything not taken is closed or killed by
+`discard()`.
+
+Imports only the standard library's cheap modules (os, socket): it runs first.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Prestarted:
+    """A runtime started ahead: its pid, the read end of its stdout+stderr pipe, when."""
+
+    command: tuple[str, ...]
+    cwd: str | None
+    env: tuple[tuple[str, str], ...]
+    pid: int
+    output_fd: int
+    started_at: float  # monotonic
+
+
+_sockets: dict[tuple[str, int], socket.socket] = {}
+_runtime: list[Prestarted] = []
+_taken: list[bool] = []  # non-empty once the driver asked: nothing is started ahead after
+_lock = threading.Lock()
+
+
+def bind(host: str, port: int) -> tuple[str, int]:
+    """Bind and listen on (host, port) now; `take_socket(host, port)` hands it over.
+    Returns the bound address (the port chosen when `port` is 0)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except BaseException:
+        sock.close()
+        raise
+    _sockets[(host, port)] = sock
+    bound = sock.getsockname()
+    return str(bound[0]), int(bound[1])
+
+
+def take_socket(host: str, port: int) -> socket.socket | None:
+    """The socket bound ahead for (host, port), once; None when there is none."""
+    return _sockets.pop((host, port), None)
+
+
+def spawn_runtime(command: Sequence[str], cwd: str | None, env: Mapping[str, str]) -> None:
+    """Start the runtime now (its own session, stdin from /dev/null, stdout and stderr
+    into one pipe), as the process driver would; `take_runtime` hands it over."""
+    if cwd is not None:
+        return  # posix_spawn cannot change directory: the driver starts it later
+    try:  # the adopted child's exit is watched through a pidfd (Linux 5.3+)
+        os.close(os.pidfd_open(os.getpid()))
+    except (AttributeError, OSError):
+        return
+    read_fd, write_fd = os.pipe()
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_DUP2, write_fd, 1),
+        (os.POSIX_SPAWN_DUP2, write_fd, 2),
+        (os.POSIX_SPAWN_CLOSE, write_fd),
+        (os.POSIX_SPAWN_CLOSE, read_fd),
+    ]
+    started = time.monotonic()
+    try:
+        pid = os.posix_spawnp(
+            command[0], list(command), dict(env), file_actions=actions, setsid=True
+        )
+    except OSError:
+        os.close(read_fd)
+        return  # the driver will start it and report the error the usual way
+    finally:
+        os.close(write_fd)
+    items = tuple(sorted(env.items()))
+    _runtime.append(Prestarted(tuple(command), cwd, items, pid, read_fd, started))
+
+
+def spawn_on_first_connection(
+    listening: tuple[str, int], command: Sequence[str], cwd: str | None, env: Mapping[str, str]
+) -> None:
+    """Lazy init: start the runtime as soon as a caller connects to the socket bound for
+    `listening` (its first invoke), while the emulator may still be importing itself.
+    A thread waits for the connection; it starts nothing once the driver has asked."""
+    import select
+
+    sock = _sockets.get(listening)
+    if sock is None:
+        return
+
+    def watch() -> None:
+        while not _taken:
+            try:
+                ready, _, _ = select.select([sock], [], [], 0.2)
+            except (OSError, ValueError):  # closed: the emulator stopped
+                return
+            if ready:
+                with _lock:
+                    if not _taken:
+                        spawn_runtime(command, cwd, env)
+                return
+
+    threading.Thread(target=watch, name="lambdabox-prestart", daemon=True).start()
+
+
+def take_runtime(
+    command: Sequence[str], cwd: str | None, env: Mapping[str, str]
+) -> Prestarted | None:
+    """The runtime started ahead, if it is exactly the one wanted now; else None (and a
+    mismatched one is stopped)."""
+    with _lock:
+        _taken.append(True)
+    if not _runtime:
+        return None
+    ahead = _runtime.pop()
+    if (
+        ahead.command == tuple(command)
+        and ahead.cwd == cwd
+        and ahead.env == tuple(sorted(env.items()))
+    ):
+        return ahead
+    _stop(ahead)
+    return None
+
+
+def discard() -> None:
+    """Close what was not taken: sockets, and a runtime nobody adopted."""
+    with _lock:
+        _taken.append(True)
+    while _sockets:
+        _sockets.popitem()[1].close()
+    while _runtime:
+        _stop(_runtime.pop())
+
+
+def _stop(ahead: Prestarted) -> None:
+    try:
+        os.killpg(ahead.pid, signal.SIGKILL)
+        os.waitpid(ahead.pid, 0)
+    except (ProcessLookupError, ChildProcessError, PermissionError):
+        pass
+    os.close(ahead.output_fd)
