@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import subprocess
 
-import aio_pika
+import aiormq
 import pytest
+from pamqp.commands import Basic
 
 from lambdabox.services.rabbitmq import RabbitMQServer, _amqp_answers
 
@@ -37,14 +38,16 @@ def test_broker_runs_on_loopback_and_leaves_nothing_behind() -> None:
         assert all(a.startswith(("127.0.0.1:", "[::1]:")) for a in _listening(pids))
 
         async def round_trip() -> bytes:
-            conn = await aio_pika.connect(rmq.url)
-            async with conn:
+            conn = await aiormq.connect(rmq.url)
+            try:
                 ch = await conn.channel()
-                q = await ch.declare_queue("", exclusive=True)
-                await ch.default_exchange.publish(aio_pika.Message(b"hi"), routing_key=q.name)
-                msg = await q.get(timeout=5)
-                await msg.ack()
+                q = await ch.queue_declare("", exclusive=True)
+                assert q.queue is not None
+                await ch.basic_publish(b"hi", routing_key=q.queue, properties=Basic.Properties())
+                msg = await ch.basic_get(q.queue, no_ack=True)
                 return msg.body
+            finally:
+                await conn.close()
 
         assert asyncio.run(round_trip()) == b"hi"
         data = rmq._dir
