@@ -12,6 +12,8 @@ import asyncio
 import base64
 import datetime as dt
 import json
+import os
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -41,10 +43,14 @@ class StreamRecord:
 
 
 def client(service: str, endpoint: str | None, region: str) -> Any:
-    """A boto3 client on `endpoint`; local endpoints get placeholder credentials if none."""
+    """A boto3 client on `endpoint`. A loopback endpoint (moto, LocalStack) gets placeholder
+    credentials unless the environment has some, so no credential chain (e.g. the instance
+    metadata service) is consulted for a local run."""
     session = boto3.session.Session()
     extra: dict[str, str] = {}
-    if session.get_credentials() is None:
+    host = urllib.parse.urlsplit(endpoint).hostname if endpoint else None
+    local = host in ("127.0.0.1", "localhost", "::1")
+    if local and not os.environ.get("AWS_ACCESS_KEY_ID"):
         extra = {"aws_access_key_id": "lambdabox", "aws_secret_access_key": "lambdabox"}
     config = Config(retries={"max_attempts": 2, "mode": "standard"})
     return session.client(
@@ -170,7 +176,8 @@ class Source:
     def _dynamodb(self, shard_id: str, r: Mapping[str, Any]) -> StreamRecord:
         change = dict(_wire(r["dynamodb"]))
         created = _epoch(change.get("ApproximateCreationDateTime", 0))
-        change["ApproximateCreationDateTime"] = int(created) if created.is_integer() else created
+        # The API's value is in seconds, rounded down (the Lambda examples show integers).
+        change["ApproximateCreationDateTime"] = int(created)
         record = {
             "eventID": r["eventID"],
             "eventName": r["eventName"],

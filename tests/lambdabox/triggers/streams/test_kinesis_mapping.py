@@ -101,6 +101,15 @@ class App:
     stream: str
     events_file: Path
     notes: list[str] = field(default_factory=list)
+    rebuild: Callable[[Mapping[str, Any]], streams.StreamMappingTrigger] | None = None
+
+    def remap(self, props: Mapping[str, Any]) -> None:
+        """Replace the (not yet started) mapping by one with these event properties."""
+        assert self.rebuild is not None
+        self.trigger = self.rebuild(props)
+        self.helper = KinesisHelper(self.endpoint, [self.trigger])
+
+    endpoint: str = ""
 
     def events(self) -> list[Any]:
         if not self.events_file.exists():
@@ -170,16 +179,29 @@ async def running_app(
     )
     await streams.provision(template, endpoint, settings)
     emulator = Emulator(cfg, log=lambda _line: None)
+    invoker = EmulatorInvoker({"Consumer": emulator})
+
+    def build(more: Mapping[str, Any]) -> streams.StreamMappingTrigger:
+        fn = Resource(
+            "Consumer",
+            "AWS::Serverless::Function",
+            {"Events": {"Feed": {"Type": "Kinesis", "Properties": {**event, **more}}}},
+        )
+        changed = Template(template.path, {**resources, "Consumer": fn}, account_id=ACCOUNT)
+        (trigger,) = streams.triggers(changed, invoker, settings)
+        assert isinstance(trigger, streams.StreamMappingTrigger)
+        return trigger
+
+    trigger = build({})
+    app = App(KinesisHelper(endpoint, [trigger]), trigger, stream, events_file, notes, build)
+    app.endpoint = endpoint
     await emulator.start()
-    (trigger,) = streams.triggers(template, EmulatorInvoker({"Consumer": emulator}), settings)
-    assert isinstance(trigger, streams.StreamMappingTrigger)
-    app = App(KinesisHelper(endpoint, [trigger]), trigger, stream, events_file, notes)
     try:
         if start:
             await trigger.start()
         yield app
     finally:
-        await trigger.close()
+        await app.trigger.close()
         await emulator.close()
 
 
@@ -388,7 +410,21 @@ def test_starting_positions_latest_and_at_timestamp(app_factory: Callable[..., A
             (batch,) = await app.helper.wait_idle_async()
             assert datas(batch.event()) == ["after"]
 
+    async def at_timestamp() -> None:
+        async with app_factory({}, start=False) as app:
+            await app.helper.put_async(app.stream, "old")
+            await asyncio.sleep(1.2)
+            since = time.time()
+            await asyncio.sleep(0.2)
+            await app.helper.put_async(app.stream, "new")
+            props = {"StartingPosition": "AT_TIMESTAMP", "StartingPositionTimestamp": since}
+            app.remap(props)
+            await app.trigger.start()
+            (batch,) = await app.helper.wait_idle_async()
+            assert datas(batch.event()) == ["new"]
+
     asyncio.run(scenario())
+    asyncio.run(at_timestamp())
 
 
 def test_records_older_than_the_maximum_age_are_discarded(app_factory: Callable[..., Any]) -> None:
