@@ -76,6 +76,7 @@ def main() -> int:
         missed = missed or o / a < 1.3
     missed = _emulator_benchmarks(ours, r, small, 500 if QUICK else 3000) or missed
     missed = _builder_benchmarks(r) or missed
+    _mapping_benchmarks(r)
     out = _venvs.BENCH_DIR / "results.json"
     out.write_text(json.dumps(r, indent=2))
     print(f"\nraw figures: {out}")
@@ -124,6 +125,18 @@ def _emulator_benchmarks(python: Path, r: dict[str, float], event: bytes, count:
     )
     _row("8 callers: 4 environments vs 1", four_env, one_env, "invokes/s", "", None)
     return p50 / floor > 2 or per_s / RIE_PER_S < 2 or container_ms > 300
+
+
+def _mapping_benchmarks(r: dict[str, float]) -> None:
+    from bench import rabbitmq_mapping
+
+    figures = rabbitmq_mapping.run(count=1000 if QUICK else 4000)
+    r.update(figures)
+    rmq, kinesis = figures["rabbitmq_mapping_per_s"], figures["kinesis_mapping_per_s"]
+    print(f"\n{'event source mappings (no-op function)':<40} {'value':>10}")
+    print(f"{'RabbitMQ, batch 100, window 0.5 s':<40} {rmq:>10.0f} msgs/s")
+    print(f"{'Kinesis on moto, batch 100, 1 shard':<40} {kinesis:>10.0f} records/s")
+    print(f"{'rabbitmq-server start':<40} {figures['rabbitmq_start_s']:>10.1f} s")
 
 
 def _builder_benchmarks(r: dict[str, float]) -> bool:
