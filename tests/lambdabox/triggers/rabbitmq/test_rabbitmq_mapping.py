@@ -20,10 +20,12 @@ import pytest
 from lambdabox.app.invoker import EmulatorInvoker
 from lambdabox.emulator.config import EmulatorConfig, FunctionConfig
 from lambdabox.emulator.server import Emulator
-from lambdabox.services.rabbitmq import RabbitMQServer
+from lambdabox.services.rabbitmq import RabbitMQServer, _amqp_answers
 from lambdabox.template.model import Resource, Template
 from lambdabox.triggers import rabbitmq
 from lambdabox.triggers.ports import AppSettings
+from lambdabox.triggers.rabbitmq.config import mappings
+from lambdabox.triggers.rabbitmq.errors import MappingConfigError
 from lambdabox.triggers.rabbitmq.testing import RabbitHelper
 
 BROKER_ARN = "arn:aws:mq:us-east-1:123456789012:broker:local:b-1234a5b6-78cd-901e-2fgh-3i45j6k178l9"
@@ -368,3 +370,75 @@ def test_the_brokers_dead_lettering_ends_a_poisoned_message(
         assert death[0]["reason"] == "delivery_limit"
 
     asyncio.run(scenario())
+
+
+def test_a_missing_queue_on_a_given_broker_is_an_error_naming_the_fix(
+    app_factory: Callable[..., Any],
+) -> None:
+    async def scenario() -> None:
+        async with app_factory({"Queues": [unique_queue("absent")]}, start=False) as app:
+            with pytest.raises(rabbitmq.BrokerError, match="does not exist on vhost '/': declare"):
+                await app.mappings[0].start()
+
+    asyncio.run(scenario())
+
+
+def test_without_a_url_a_local_broker_is_started_and_the_queue_declared(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with running_app(tmp_path, None, {"Queues": ["orders"]}) as app:
+            mapping = app.mappings[0]
+            assert mapping.url.startswith("amqp://guest:guest@127.0.0.1:")
+            await app.helper.publish_async("orders", "hello")
+            (batch,) = await app.helper.wait_idle_async()
+            assert bodies(batch.event()) == ["hello"]
+            assert "rabbitmq: declared queue orders::/ on the local broker" in app.notes
+            port = int(mapping.url.rsplit(":", 1)[1].split("/")[0])
+        assert not _amqp_answers("127.0.0.1", port)  # stopped with the last mapping
+
+    asyncio.run(scenario())
+
+
+def test_mappings_are_read_from_events_and_event_source_mappings(tmp_path: Path) -> None:
+    arn = "arn:aws:mq:us-east-1:123456789012:broker:b:b-1"
+    esm = Resource(
+        "Esm",
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "FunctionName": "consumer",
+            "EventSourceArn": arn,
+            "Queues": ["jobs"],
+            "BatchSize": 10,
+            "SourceAccessConfigurations": [
+                {"Type": "BASIC_AUTH", "URI": "arn:aws:secretsmanager:us-east-1:1:secret:s"},
+                {"Type": "VIRTUAL_HOST", "URI": "/prod"},
+            ],
+        },
+    )
+    fn = Resource(
+        "Fn",
+        "AWS::Serverless::Function",
+        {"Events": {"Q": {"Type": "MQ", "Properties": {"Broker": arn, "Queues": ["orders"]}}}},
+    )
+    template = Template(tmp_path / "t.yaml", {"Fn": fn, "Esm": esm})
+    found = list(mappings(template))
+    assert [(m.function, m.key, m.batch_size, m.window_s) for m in found] == [
+        ("Fn", "orders::/", 100, 0.5),
+        ("consumer", "jobs::/prod", 10, 0.5),
+    ]
+    bad: dict[str, Any] = {"Broker": arn, "Queues": ["a", "b"]}
+    with pytest.raises(MappingConfigError, match="Queues must list exactly one queue"):
+        list(mappings(Template(tmp_path / "t.yaml", {"Fn": _with_mq(bad)})))
+    bad = {"Broker": arn, "Queues": ["a"], "BatchSize": 10001}
+    with pytest.raises(MappingConfigError, match="BatchSize must be an integer from 1 to 10000"):
+        list(mappings(Template(tmp_path / "t.yaml", {"Fn": _with_mq(bad)})))
+    bad = {"Broker": "arn:aws:sqs:us-east-1:1:q", "Queues": ["a"]}
+    with pytest.raises(MappingConfigError, match="Broker must be an Amazon MQ broker ARN"):
+        list(mappings(Template(tmp_path / "t.yaml", {"Fn": _with_mq(bad)})))
+
+
+def _with_mq(props: Mapping[str, Any]) -> Resource:
+    return Resource(
+        "Fn", "AWS::Serverless::Function", {"Events": {"Q": {"Type": "MQ", "Properties": props}}}
+    )
