@@ -81,6 +81,7 @@ def main() -> int:
     r.update(http_figures)
     missed = http_front.report(http_figures) or missed
     missed = sqs_mapping.report(r, QUICK) or missed
+    _mapping_benchmarks(r)
     out = _venvs.BENCH_DIR / "results.json"
     out.write_text(json.dumps(r, indent=2))
     print(f"\nraw figures: {out}")
@@ -105,6 +106,18 @@ def _emulator_benchmarks(r: dict[str, float]) -> bool:
     print("\nemulator goals met: " + ("; ".join(met) or "none"))
     print("emulator goals MISSED: " + ("; ".join(missed) or "none"))
     return bool(missed)
+
+
+def _mapping_benchmarks(r: dict[str, float]) -> None:
+    from bench import rabbitmq_mapping
+
+    figures = rabbitmq_mapping.run(count=1000 if QUICK else 4000)
+    r.update(figures)
+    rmq, kinesis = figures["rabbitmq_mapping_per_s"], figures["kinesis_mapping_per_s"]
+    print(f"\n{'event source mappings (no-op function)':<40} {'value':>10}")
+    print(f"{'RabbitMQ, batch 100, window 0.5 s':<40} {rmq:>10.0f} msgs/s")
+    print(f"{'Kinesis on moto, batch 100, 1 shard':<40} {kinesis:>10.0f} records/s")
+    print(f"{'rabbitmq-server start':<40} {figures['rabbitmq_start_s']:>10.1f} s")
 
 
 def _builder_benchmarks(r: dict[str, float]) -> bool:

@@ -7,13 +7,14 @@
 #    qemu-user-static with arch-test (base images of the other architecture, e.g. arm64 on
 #    x86_64) when missing, registers qemu's binfmt_misc handler when no init system did, and
 #    starts `dockerd --bridge=none --iptables=false` when no daemon answers;
+#  - rabbitmq-server too (lambdabox starts its own brokers; a system one is stopped);
 #  - elsewhere: prints exactly what is missing and what to run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 VENV=.venv
-PACKAGES=(docker.io skopeo mmdebstrap docker-registry qemu-user-static arch-test)
+PACKAGES=(docker.io skopeo mmdebstrap docker-registry qemu-user-static arch-test rabbitmq-server)
 DOCKERD_LOG=${DOCKERD_LOG:-/var/log/lambdabox-dockerd.log}
 
 say() { printf 'setup: %s\n' "$*" >&2; }
@@ -73,6 +74,17 @@ setup_binfmt() {
   return 0
 }
 
+# lambdabox starts its own brokers on free ports; a system rabbitmq-server started by the
+# package's postinst (no init system here to manage it) would only hold ports 5672/25672.
+stop_system_rabbitmq() {
+  if pgrep -u rabbitmq -x beam.smp >/dev/null 2>&1; then
+    say "stopping the rabbitmq-server the package started (lambdabox runs its own)"
+    /usr/sbin/rabbitmqctl stop >/dev/null 2>&1 || true
+    epmd -kill >/dev/null 2>&1 || true  # the system's epmd on 4369; ours use other ports
+  fi
+  return 0
+}
+
 docker_answers() { timeout 5 /usr/bin/docker version >/dev/null 2>&1; }
 
 setup_system() {
@@ -94,6 +106,7 @@ setup_system() {
       apt-get update -qq >/dev/null
       # shellcheck disable=SC2086
       apt-get install -y -qq --no-install-recommends $missing >/dev/null
+      stop_system_rabbitmq
     else
       say "missing: $missing"
       say "install them (Debian: sudo apt-get install $missing), then run this again"

@@ -163,10 +163,9 @@ def test_the_images_aws_lambda_rie_reads_flags_after_the_handler(tmp_path: Path)
     reason = _cannot_build_bases()
     if reason:
         pytest.skip(reason)
-    from builder.oci.layout import read_layout
-
     from builder import Cache, write_docker_archive
     from builder.base import ensure_base
+    from builder.oci.layout import read_layout
 
     image = read_layout(ensure_base("python3.11", Cache.default()), "python3.11")
     tag = f"lambdabox-test-rie-flags:{os.getpid()}"

@@ -1,0 +1,295 @@
+"""Batches of one shard (or of one ParallelizationFactor group of a shard), one in flight.
+
+The worker takes records in shard order, closes a batch when it holds BatchSize records,
+when MaximumBatchingWindowInSeconds has passed since its first record arrived here, before
+the payload would pass 6 MB, or (with TumblingWindowInSeconds) at a window boundary; it
+invokes the function and waits for the verdict before the next batch, so records of a shard
+are handled in order. On failure the batch is retried: split in two first with
+BisectBatchOnFunctionError (splitting does not count as a retry), resumed from the lowest
+reported failure with ReportBatchItemFailures, and given up after MaximumRetryAttempts or
+once a record is older than MaximumRecordAgeInSeconds, when the OnFailure destination
+gets the service's failure record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import datetime as dt
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lambdabox.triggers.ports import AppSettings, FunctionInvoker
+from lambdabox.triggers.streams import failure
+from lambdabox.triggers.streams.config import StreamMapping
+from lambdabox.triggers.streams.records import BatchRecord
+from lambdabox.triggers.streams.response import Verdict, judge
+from lambdabox.triggers.streams.sources import StreamRecord
+
+MAX_PAYLOAD = 6 * 1024 * 1024
+RETRY_DELAY_S = 0.5  # between retries of a failed batch (times settings.retry_delay_scale)
+
+
+@dataclass
+class Context:
+    """What every worker of one mapping shares."""
+
+    mapping: StreamMapping
+    stream_arn: str
+    invoker: FunctionInvoker
+    settings: AppSettings
+    sink: failure.SqsSink | None
+    records: list[BatchRecord]
+
+
+@dataclass(frozen=True)
+class _Result:
+    verdict: Verdict | None  # None: the invocation failed (function error, crash, refused)
+    request_id: str
+    function_error: str | None
+
+
+def _iso_s(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class GroupWorker:
+    """Runs batches of one shard group until cancelled."""
+
+    def __init__(self, ctx: Context, shard_id: str) -> None:
+        self.ctx = ctx
+        self.shard_id = shard_id
+        self._buffer: collections.deque[tuple[StreamRecord, float]] = collections.deque()
+        self._wake = asyncio.Event()
+        self._busy = False
+        self._window: float | None = None  # start of the open tumbling window
+        self._state: Any = None
+
+    @property
+    def idle(self) -> bool:
+        """Nothing buffered, nothing in flight, no tumbling window left to close."""
+        return not self._busy and not self._buffer and self._window is None
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buffer)
+
+    def add(self, records: Sequence[StreamRecord]) -> None:
+        now = time.monotonic()
+        self._buffer.extend((r, now) for r in records)
+        self._wake.set()
+
+    async def _wait(self, timeout: float | None) -> None:
+        self._wake.clear()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def run(self) -> None:
+        while True:
+            await self._step()
+
+    async def _step(self) -> None:
+        m = self.ctx.mapping
+        tumbling = m.tumbling_window_s
+        if not self._buffer:
+            if self._window is not None:
+                left = self._window + tumbling - self.ctx.settings.clock.now()
+                if left <= 0:
+                    await self._final()
+                    return
+                await self._wait(left)
+                return
+            await self._wait(None)
+            return
+        if len(self._buffer) < m.batch_size and m.window_s > 0:
+            left = self._buffer[0][1] + m.window_s - time.monotonic()
+            if left > 0:
+                await self._wait(left)
+                return
+        batch = self._take()
+        if tumbling:
+            start = batch[0].arrival // tumbling * tumbling
+            if self._window is not None and start != self._window:
+                self._buffer.extendleft((r, 0.0) for r in reversed(batch))
+                await self._final()
+                return
+            self._window = start
+        self._busy = True
+        try:
+            await self._process(batch)
+        finally:
+            self._busy = False
+
+    def _take(self) -> list[StreamRecord]:
+        m = self.ctx.mapping
+        batch: list[StreamRecord] = []
+        size = 200
+        window = None
+        while self._buffer and len(batch) < m.batch_size:
+            record = self._buffer[0][0]
+            if m.tumbling_window_s:
+                start = record.arrival // m.tumbling_window_s
+                if window is not None and start != window:
+                    break
+                window = start
+            if batch and size + record.size + 1 > MAX_PAYLOAD:
+                break
+            self._buffer.popleft()
+            batch.append(record)
+            size += record.size + 1
+        return batch
+
+    def _payload(self, batch: Sequence[StreamRecord], final: bool = False) -> bytes:
+        event: dict[str, Any] = {"Records": [r.record for r in batch]}
+        m = self.ctx.mapping
+        if m.tumbling_window_s and self._window is not None:
+            event.update(
+                window={
+                    "start": _iso_s(self._window),
+                    "end": _iso_s(self._window + m.tumbling_window_s),
+                },
+                state=self._state if self._state is not None else {},
+                shardId=self.shard_id,
+                eventSourceARN=self.ctx.stream_arn,
+                isFinalInvokeForWindow=final,
+                isWindowTerminatedEarly=False,
+            )
+        return json.dumps(event, separators=(",", ":")).encode()
+
+    async def _invoke(self, batch: Sequence[StreamRecord], final: bool = False) -> _Result:
+        ctx, m = self.ctx, self.ctx.mapping
+        payload = self._payload(batch, final)
+        started = time.monotonic()
+        request_id, response, error = "", b"", None
+        verdict: Verdict | None = None
+        try:
+            answer = await ctx.invoker.invoke(m.function, payload, wait=True)
+            request_id, response = answer.request_id, answer.outcome.body
+            if answer.outcome.function_error:
+                error = _error_type(response)
+            else:
+                verdict = judge(response, batch, m.report_item_failures)
+        except Exception as exc:  # the invoke itself failed: retried like a function error
+            response, error = str(exc).encode(), type(exc).__name__
+        if verdict is None:
+            outcome = f"error ({error})"
+        elif verdict.invalid:
+            outcome = f"invalid response ({verdict.invalid})"
+        elif verdict.retry_from is not None:
+            outcome = f"partial (retry from {batch[verdict.retry_from].sequence})"
+        else:
+            outcome = "ok"
+        took = time.monotonic() - started
+        name = m.source_name
+        ctx.records.append(
+            BatchRecord(
+                name,
+                self.shard_id,
+                m.function,
+                request_id,
+                payload,
+                len(batch),
+                outcome,
+                response,
+                took,
+                time.time(),
+            )
+        )
+        what = "window end" if final else f"{len(batch)} records"
+        ctx.settings.notes(
+            f"{m.kind} {name} {self.shard_id} -> {m.function}: {what}, {outcome}, "
+            f"{took * 1000:.1f} ms"
+        )
+        return _Result(verdict, request_id, error)
+
+    async def _process(self, batch: list[StreamRecord]) -> None:
+        m = self.ctx.mapping
+        pending = [batch]
+        invokes = 0
+        while pending:
+            part = pending[0]
+            if m.max_record_age_s >= 0:
+                now = self.ctx.settings.clock.now()
+                fresh = [r for r in part if now - r.arrival <= m.max_record_age_s]
+                if len(fresh) < len(part):
+                    old = [r for r in part if r not in fresh]
+                    await self._discard(old, "RecordAgeExceeded", None, invokes)
+                    if not fresh:
+                        pending.pop(0)
+                        invokes = 0
+                        continue
+                    pending[0] = part = fresh
+            result = await self._invoke(part)
+            invokes += 1
+            verdict = result.verdict
+            if verdict is not None and verdict.ok:
+                if m.tumbling_window_s:
+                    self._state = verdict.state
+                pending.pop(0)
+                invokes = 0
+                continue
+            if verdict is not None and verdict.retry_from:  # a partial failure: keep the tail
+                pending[0] = part = part[verdict.retry_from :]
+            elif m.bisect and len(part) > 1:
+                half = len(part) // 2
+                pending[0:1] = [part[:half], part[half:]]
+                invokes = 0
+                continue
+            if 0 <= m.max_retries < invokes:
+                await self._discard(part, "RetryAttemptsExhausted", result, invokes)
+                pending.pop(0)
+                invokes = 0
+                continue
+            await asyncio.sleep(RETRY_DELAY_S * self.ctx.settings.retry_delay_scale)
+
+    async def _final(self) -> None:
+        """The window's last invocation: no records, `isFinalInvokeForWindow: true`."""
+        self._busy = True
+        try:
+            await self._invoke([], final=True)
+        finally:
+            self._busy = False
+            self._window = None
+            self._state = None
+
+    async def _discard(
+        self, part: Sequence[StreamRecord], condition: str, result: _Result | None, invokes: int
+    ) -> None:
+        ctx, m = self.ctx, self.ctx.mapping
+        ctx.settings.notes(
+            f"{m.kind} {m.source_name} {self.shard_id} -> {m.function}: gave up on "
+            f"{len(part)} records ({condition}, {invokes} invocations)"
+            + (f"; failure record to {m.on_failure}" if m.on_failure else "")
+        )
+        if m.on_failure is None or ctx.sink is None:
+            return
+        body = failure.record(
+            kind=m.kind,
+            batch=part,
+            stream_arn=ctx.stream_arn,
+            request_id=result.request_id if result else "",
+            function_arn=ctx.invoker.function_arn(m.function),
+            condition=condition,
+            invokes=invokes,
+            function_error="Unhandled" if result and result.function_error else None,
+            now=ctx.settings.clock.now(),
+        )
+        try:
+            await ctx.sink.deliver(m.on_failure, body)
+        except Exception as exc:
+            ctx.settings.notes(
+                f"{m.kind} {m.source_name}: OnFailure to {m.on_failure} failed: {exc}"
+            )
+
+
+def _error_type(response: bytes) -> str:
+    try:
+        body = json.loads(response)
+    except ValueError:
+        return "Unhandled"
+    kind = body.get("errorType") if isinstance(body, dict) else None
+    return kind if isinstance(kind, str) else "Unhandled"
