@@ -4,12 +4,14 @@ one worker per shard (or ParallelizationFactor workers, records split by partiti
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import time
 import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from lambdabox.triggers.filters import FilterCriteria, FilterError, compile_criteria
 from lambdabox.triggers.ports import AppSettings, FunctionInvoker, TriggerLine
 from lambdabox.triggers.streams.config import StreamMapping
 from lambdabox.triggers.streams.errors import SourceError
@@ -23,14 +25,21 @@ READ_LIMIT = 1000
 BACKLOG = 10_000  # records buffered per shard before its reader waits
 
 
-def _passes_filters(filters: Sequence[Mapping[str, Any]], record: Mapping[str, Any]) -> bool:
-    """FilterCriteria seam: True when the record should reach the function.
-
-    The pattern matcher lives in `lambdabox.triggers.filters` (written for SQS, Kinesis and
-    DynamoDB alike); until it is wired here, a mapping with filters refuses to start (see
-    `StreamMappingTrigger.start`) rather than pass records it should have dropped."""
-    del record  # matched by lambdabox.triggers.filters once wired
-    return not filters
+def _passes_filters(criteria: FilterCriteria, record: Mapping[str, Any]) -> bool:
+    """Whether a stream record reaches the function (FilterCriteria, as the service applies
+    them: Kinesis patterns look at the `kinesis` fields, `data` decoded from base64 and read
+    as JSON when it is; DynamoDB patterns look at the whole record)."""
+    if not criteria:
+        return True
+    kinesis = record.get("kinesis")
+    if isinstance(kinesis, Mapping):
+        view = dict(kinesis)
+        try:
+            view["data"] = base64.b64decode(str(kinesis.get("data", ""))).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            view["data"] = None
+        return criteria.matches(view, payload_key="data")
+    return criteria.matches(record)
 
 
 class StreamMappingTrigger:
@@ -43,6 +52,7 @@ class StreamMappingTrigger:
         settings: AppSettings,
         role_arn: str,
     ) -> None:
+        self._criteria = FilterCriteria()
         self.mapping = mapping
         self._invoker = invoker
         self._settings = settings
@@ -88,11 +98,12 @@ class StreamMappingTrigger:
         m = self.mapping
         if not m.enabled:
             return
-        if m.filters:
-            raise SourceError(
-                f"{m.name}: FilterCriteria on streams needs lambdabox.triggers.filters, not "
-                "wired into this build yet; remove FilterCriteria to run the mapping"
+        try:
+            self._criteria = compile_criteria(
+                {"Filters": list(m.filters)}, f"{m.name}.FilterCriteria"
             )
+        except FilterError as exc:
+            raise SourceError(str(exc)) from None
         await self._source.resolve()
         shards = await self._source.shards()
         sink = SqsSink(self._endpoint, self._settings.region) if m.on_failure else None
@@ -138,7 +149,7 @@ class StreamMappingTrigger:
             if records:
                 last = records[-1].sequence
                 self._dispatch(
-                    [r for r in records if _passes_filters(self.mapping.filters, r.record)], group
+                    [r for r in records if _passes_filters(self._criteria, r.record)], group
                 )
             else:
                 self.caught_up[shard_id] = started
