@@ -125,24 +125,7 @@ def _builder_benchmarks(r: dict[str, float]) -> bool:
 
     figures = builder.code_only_rebuild(rounds=3 if QUICK else 5)
     r.update({f"builder_{k}": v for k, v in figures.items()})
-    ours, theirs = figures["lambdabox_rebuild_s"], figures["docker_rebuild_s"]
-    print(f"\n{'builder (3 wheel deps, code-only change)':<40} {'lambdabox':>10} {'docker':>12}")
-    speedup = theirs / ours
-    mark = "ok" if speedup >= 10 else "MISSED"
-    print(
-        f"{'code-only rebuild':<40} {ours:>10.2f} {theirs:>12.2f} {'s':<9} "
-        f"{speedup:>6.2f}x  {'>= 10x':<8} {mark}  (speed-up: docker / lambdabox)"
-    )
-    _row("code-only rebuild, lambdabox", ours, 1.0, "s", "<= 1 s", ours <= 1.0)
-    watched = figures["lambdabox_watch_rebuild_s"]
-    speedup = theirs / watched
-    print(
-        f"{'code-only rebuild, build --watch':<40} {watched * 1000:>10.1f} "
-        f"{theirs * 1000:>12.1f} {'ms':<9} {speedup:>6.2f}x  {'>= 10x':<8} "
-        f"{'ok' if speedup >= 10 else 'MISSED'}  (edit to JSON line, one process)"
-    )
-    print(f"{'cold build, base cached':<40} {figures['cold_build_s']:>10.2f} {'':>12} s")
-    missed = theirs / ours < 10 or ours > 1.0
+    missed = builder.report(figures)
     if os.geteuid() != 0:
         print("base images: skipped (building them needs root)")
         return missed

@@ -19,25 +19,57 @@ images and .zip packages) and `export` (skopeo, docker SDK), and on top `cli` (t
 
 from __future__ import annotations
 
-from .layers.build import layer_from_entries, layer_from_tree, layer_from_zip
-from .layers.cache import Cache
-from .layers.entries import Entry
-from .oci.config import History, ImageConfig
-from .oci.digest import Digest
-from .oci.docker_archive import write_docker_archive
-from .oci.errors import (
-    BuilderError,
-    CacheError,
-    DigestError,
-    LayoutError,
-    UnsafePathError,
-    ValidationError,
-)
-from .oci.image import Image, scratch
-from .oci.layer import BlobLayer, Layer
-from .oci.layout import read_layout, write_layout
-from .oci.reproducible import DEFAULT_EPOCH, source_date_epoch
-from .oci.validate import validate_image, validate_layout
+import typing
+
+if typing.TYPE_CHECKING:
+    from .layers.build import layer_from_entries, layer_from_tree, layer_from_zip
+    from .layers.cache import Cache
+    from .layers.entries import Entry
+    from .oci.config import History, ImageConfig
+    from .oci.digest import Digest
+    from .oci.docker_archive import write_docker_archive
+    from .oci.errors import (
+        BuilderError,
+        CacheError,
+        DigestError,
+        LayoutError,
+        UnsafePathError,
+        ValidationError,
+    )
+    from .oci.image import Image, scratch
+    from .oci.layer import BlobLayer, Layer
+    from .oci.layout import read_layout, write_layout
+    from .oci.reproducible import DEFAULT_EPOCH, source_date_epoch
+    from .oci.validate import validate_image, validate_layout
+
+# Imported on first use (PEP 562), so `lambdabox build` loads only the modules it runs.
+_HOME = {
+    "layer_from_entries": ".layers.build",
+    "layer_from_tree": ".layers.build",
+    "layer_from_zip": ".layers.build",
+    "Cache": ".layers.cache",
+    "Entry": ".layers.entries",
+    "History": ".oci.config",
+    "ImageConfig": ".oci.config",
+    "Digest": ".oci.digest",
+    "write_docker_archive": ".oci.docker_archive",
+    "BuilderError": ".oci.errors",
+    "CacheError": ".oci.errors",
+    "DigestError": ".oci.errors",
+    "LayoutError": ".oci.errors",
+    "UnsafePathError": ".oci.errors",
+    "ValidationError": ".oci.errors",
+    "Image": ".oci.image",
+    "scratch": ".oci.image",
+    "BlobLayer": ".oci.layer",
+    "Layer": ".oci.layer",
+    "read_layout": ".oci.layout",
+    "write_layout": ".oci.layout",
+    "DEFAULT_EPOCH": ".oci.reproducible",
+    "source_date_epoch": ".oci.reproducible",
+    "validate_image": ".oci.validate",
+    "validate_layout": ".oci.validate",
+}
 
 __all__ = [
     "DEFAULT_EPOCH",
@@ -66,6 +98,17 @@ __all__ = [
     "write_docker_archive",
     "write_layout",
 ]
+
+
+def __getattr__(name: str) -> object:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'builder' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(home, __name__), name)
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:

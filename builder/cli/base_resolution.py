@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..export import ExportError
 from ..layers.cache import Cache
 from ..oci.errors import BuilderError
 from ..oci.image import Image
@@ -46,6 +43,11 @@ def _daemon_image_id(ref: str) -> str:
 
 def daemon_base(ref: str, cache: Cache) -> Path:
     """The daemon image `ref` as an OCI layout in the cache, copied once per image ID."""
+    import subprocess  # here, not at the top: most builds take --base DIR or the default
+    import tempfile
+
+    from ..export import ExportError
+
     image_id = _daemon_image_id(ref)
     folder = cache.root / "bases" / hashlib.sha256(image_id.encode()).hexdigest()[:32]
     if (folder / "index.json").is_file():

@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..export import DockerSDKExporter, SkopeoExporter
 from ..function.build import Step, build_function
 from ..layers.cache import Cache
 from ..oci.errors import BuilderError
@@ -115,6 +114,8 @@ def _build_dockerfile(
         image = read_layout(output, tag)
         summary.update({"digest": str(image.digest), "output": str(output)})
         if args.push:
+            from ..export import SkopeoExporter
+
             target = args.push if args.push.startswith("docker://") else f"docker://{args.push}"
             with long_step(say, f"pushing to {target}"):
                 SkopeoExporter().export(output, tag, target)
@@ -187,6 +188,7 @@ def _build(
         return 2
     cache = Cache(args.cache) if args.cache else Cache.default()
     output = output_folder(args, name)
+    phase = time.perf_counter()
     if resolve is not None:
         base, base_name = resolve(args.runtime, cache)
     else:
@@ -194,6 +196,7 @@ def _build(
             base, base_name = resolve_base(
                 args.base, args.runtime, cache, say, platform=getattr(args, "platform", None)
             )
+    phases = {"base_s": time.perf_counter() - phase}
     steps: list[Step] = []
 
     def progress(step: Step) -> None:
@@ -220,7 +223,9 @@ def _build(
             say=say,
             skip=[output],
         )
+    phase = time.perf_counter()
     write_layout(output, image, tag=tag)
+    phases["layout_s"] = time.perf_counter() - phase
     say(f"wrote {output} ({name}:{tag}) {image.digest}")
     summary: dict[str, Any] = {
         "digest": str(image.digest),
@@ -229,13 +234,23 @@ def _build(
         "tag": f"{name}:{tag}",
         "base": {"name": base_name, "digest": str(base.digest), "layers": len(base.layers)},
         "layers": [step.to_dict() for step in steps],
+        # where the time went: base resolution, each layer (cache check or build), the layout
+        "phases": {
+            "base_s": round(phases["base_s"], 5),
+            **{f"{step.name}_s": round(step.seconds, 5) for step in steps},
+            "layout_s": round(phases["layout_s"], 5),
+        },
     }
     if args.load:
+        from ..export import DockerSDKExporter  # only here: docker and requests are slow to import
+
         with long_step(say, "loading into Docker"):
             DockerSDKExporter().export(output, tag, f"{name}:{tag}")
         say(f"loaded into Docker as {name}:{tag} (image ID {image.config_digest})")
         summary["loaded"] = f"{name}:{tag}"
     if args.push:
+        from ..export import SkopeoExporter
+
         ref = args.push if args.push.startswith("docker://") else f"docker://{args.push}"
         with long_step(say, f"pushing to {ref}"):
             SkopeoExporter().export(output, tag, ref)

@@ -170,10 +170,10 @@ def build_function(
     added: list[Layer] = []
 
     def timed(name: str, make: Callable[[], tuple[BlobLayer, bool]]) -> None:
-        started = time.monotonic()
+        started = time.perf_counter()
         layer, cached = make()
         added.append(layer)
-        report(Step(name, layer.digest, layer.size, cached, time.monotonic() - started))
+        report(Step(name, layer.digest, layer.size, cached, time.perf_counter() - started))
 
     if requirements is not None:
         sdists = None

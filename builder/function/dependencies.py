@@ -19,16 +19,13 @@ from __future__ import annotations
 import hashlib
 import importlib
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..layers.build import FORMAT_VERSION
-from ..layers.bytecode import bytecode_tag, compile_tree
 from ..layers.cache import Cache
 from ..layers.entries import Entry, normalize
 from ..layers.tarball import write_layer_blob
@@ -37,7 +34,12 @@ from ..oci.config import History
 from ..oci.errors import BuilderError
 from ..oci.layer import BlobLayer
 from ..oci.reproducible import DEFAULT_EPOCH, GZIP_LEVEL, canonical_json, rfc3339
-from .pip_cleanup import clean_install
+
+if TYPE_CHECKING:
+    import subprocess
+
+# subprocess, tempfile, shutil and the pip clean-up are imported where pip runs: a build
+# whose dependency layer is cached (a code-only change) never loads them.
 
 __all__ = [
     "DEFAULT_PIP",
@@ -103,6 +105,8 @@ class DependencySpec:
         if self.pip == DEFAULT_PIP:
             # pip/__init__.py is two lines; importlib.metadata would cost ~8 ms per build
             return str(importlib.import_module("pip").__version__)
+        import subprocess
+
         done = subprocess.run([*self.pip, "--version"], capture_output=True, text=True, check=False)
         return done.stdout.split(" from ")[0].strip() or "unknown"
 
@@ -126,6 +130,8 @@ class DependencySpec:
 
     def bytecode_tag(self) -> str:
         """The bytecode format compiled into the layer ("" for none)."""
+        from ..layers.bytecode import bytecode_tag
+
         return bytecode_tag(self.python_version) if self.bytecode else ""
 
     def argv(self, target: Path, find_links: Sequence[Path] = ()) -> list[str]:
@@ -140,6 +146,8 @@ class DependencySpec:
 
 
 def _run(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    import subprocess
+
     return subprocess.run(list(argv), capture_output=True, text=True, check=False)
 
 
@@ -185,12 +193,17 @@ def install_dependencies(
             )
         built[requirement] = build_sdist(requirement)
         _empty(target)
+    from ..layers.bytecode import compile_tree
+    from .pip_cleanup import clean_install
+
     clean_install(target)
     if spec.bytecode_tag():
         compile_tree(target, prefix)
 
 
 def _empty(folder: Path) -> None:
+    import shutil
+
     for path in folder.iterdir():
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
@@ -222,6 +235,8 @@ def dependency_layer(
     blob = cache.lookup(key)
     cached = blob is not None
     if blob is None:
+        import tempfile
+
         with tempfile.TemporaryDirectory(prefix="lambdabox-pip-") as temp:
             target = Path(temp) / "target"
             target.mkdir()

@@ -13,7 +13,6 @@ another Python version nothing is compiled (the layer is as before).
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -50,6 +49,8 @@ def bytecode_tag(python_version: str) -> str:
 def compile_tree(folder: Path, prefix: str) -> None:
     """Compile every `.py` under `folder`, recording paths under `prefix` (e.g. /var/task)."""
     argv = compile_argv(sys.executable, str(folder), prefix, "CHECKED_HASH")
+    import subprocess  # not at the top: the cache key needs only bytecode_tag
+
     done = subprocess.run(argv, capture_output=True, text=True, env=COMPILE_ENV, check=False)
     if done.returncode != 0:
         raise BuilderError(

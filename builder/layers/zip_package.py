@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import stat
-import zipfile
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from ..oci.digest import Digest, hash_stream
 from ..oci.errors import BuilderError, UnsafePathError
 from .entries import Entry, split_path
+
+if TYPE_CHECKING:
+    import zipfile  # imported when a zip is opened: a folder build never needs it
 
 __all__ = ["ZipPackage"]
 
@@ -50,6 +52,8 @@ class ZipPackage:
     """
 
     def __init__(self, path: Path) -> None:
+        import zipfile
+
         self.path = path
         try:
             self._zip = zipfile.ZipFile(path)
