@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench soak clean
 
 setup:
 	@bash scripts/setup-host.sh
@@ -23,3 +23,7 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+
+# Fault-injection soak of `lambdabox emulate` (SOAK_S seconds, default 180); prints the ledger.
+soak: setup
+	@SOAK_S=$${SOAK_S:-180} $(PY) -m soak

@@ -41,6 +41,10 @@ class _ZipMember:
         return self._digest
 
 
+UNZIPPED_LIMIT = 262_144_000
+"""Lambda's limit on a function's unzipped deployment package (with its layers)."""
+
+
 class ZipPackage:
     """A zip read as entries: `with ZipPackage(path) as package: ... package.entries ...`.
 
@@ -59,6 +63,11 @@ class ZipPackage:
             self._zip = zipfile.ZipFile(path)
         except (OSError, zipfile.BadZipFile) as exc:
             raise BuilderError(f"{path}: cannot read the zip ({exc}); is it a .zip file?") from exc
+        except UnicodeDecodeError as exc:
+            name = exc.object[:200]
+            raise BuilderError(
+                f"{path}: member name {name!r} is flagged UTF-8 but is not; rebuild the zip"
+            ) from None
         try:
             self.entries = tuple(self._read())
         except BaseException:
@@ -68,8 +77,19 @@ class ZipPackage:
     def _read(self) -> list[Entry]:
         seen: dict[tuple[str, ...], str] = {}
         entries = []
+        unzipped = 0
         for info in self._zip.infolist():
             where = f"{self.path}:{info.filename}"
+            unzipped += info.file_size
+            if unzipped > UNZIPPED_LIMIT:
+                raise UnsafePathError(
+                    where,
+                    "takes the unzipped package past Lambda's 250 MB (262,144,000 bytes) limit",
+                    "make the package smaller or ship the function as a container image",
+                )
+            first = info.filename.replace("\\", "/").split("/", 1)[0]
+            if len(first) == 2 and first[1] == ":" and first[0].isascii() and first[0].isalpha():
+                raise UnsafePathError(where, "starts with a drive letter", "use relative names")
             try:
                 parts = split_path(info.filename, what="member name")
             except UnsafePathError as exc:

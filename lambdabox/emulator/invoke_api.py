@@ -245,8 +245,10 @@ def _client_context(header: str | None) -> str | None:
         return None
     try:
         text = base64.b64decode(header, validate=True).decode("utf-8")
-        if isinstance(json.loads(text), dict):
-            return text
+        value = json.loads(text)
+        if isinstance(value, dict):
+            # It is handed on as a header field: non-ASCII or line breaks are re-escaped.
+            return text if text.isascii() and text.isprintable() else json.dumps(value)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     raise _BadClientContext(header)

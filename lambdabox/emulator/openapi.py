@@ -22,6 +22,9 @@ SERVICE_ERROR = {
     "required": ["Type", "message"],
     "properties": {"Type": {"enum": ["User", "Service"]}, "message": _STR},
 }
+BAD_REQUEST = {"anyOf": [SERVICE_ERROR, RUNTIME_ERROR]}
+"""A 400 of the Invoke API: a service error, or (for a request that is not valid HTTP,
+answered before it is routed) the HTTP layer's ``errorType``/``errorMessage`` body."""
 FUNCTION_ERROR = {
     "type": "object",
     "required": ["errorMessage", "errorType"],
@@ -64,8 +67,35 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(code): _json(RUNTIME_ERROR, "Runtime API error") for code in codes}
 
 
-def _op(summary: str, responses: dict[str, Any]) -> dict[str, Any]:
-    return {"summary": summary, "responses": responses}
+def _op(
+    summary: str,
+    responses: dict[str, Any],
+    parameters: tuple[dict[str, Any], ...] = (),
+    body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": responses}
+    if parameters:
+        op["parameters"] = list(parameters)
+    if body is not None:
+        op["requestBody"] = {"content": {"application/json": {"schema": body}}}
+    return op
+
+
+def _param(where: str, name: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
+    return {"in": where, "name": name, "required": required or where == "path", "schema": schema}
+
+
+_REQUEST_ID = _param("path", "AwsRequestId", _STR)
+_ERROR_TYPE = _param("header", "Lambda-Runtime-Function-Error-Type", _STR)
+_EXTENSION_ID = _param("header", "Lambda-Extension-Identifier", _STR)
+_ANY: dict[str, Any] = {}
+_INVOKE_PARAMS = (
+    _param("path", "FunctionName", _STR),
+    _param("query", "Qualifier", _STR),
+    _param("header", "X-Amz-Invocation-Type", {"enum": ["RequestResponse", "Event", "DryRun"]}),
+    _param("header", "X-Amz-Log-Type", {"enum": ["None", "Tail"]}),
+    _param("header", "X-Amz-Client-Context", _STR),
+)
 
 
 RUNTIME_API: dict[str, Any] = {
@@ -82,13 +112,28 @@ RUNTIME_API: dict[str, Any] = {
             )
         },
         "/2018-06-01/runtime/invocation/{AwsRequestId}/response": {
-            "post": _op("Result", {"202": _json(ACCEPTED, "Accepted"), **_errors(400, 403, 413)})
+            "post": _op(
+                "Result",
+                {"202": _json(ACCEPTED, "Accepted"), **_errors(400, 403, 413)},
+                (_REQUEST_ID,),
+                _ANY,
+            )
         },
         "/2018-06-01/runtime/invocation/{AwsRequestId}/error": {
-            "post": _op("Error", {"202": _json(ACCEPTED, "Accepted"), **_errors(400, 403, 413)})
+            "post": _op(
+                "Error",
+                {"202": _json(ACCEPTED, "Accepted"), **_errors(400, 403, 413)},
+                (_REQUEST_ID, _ERROR_TYPE),
+                _ANY,
+            )
         },
         "/2018-06-01/runtime/init/error": {
-            "post": _op("Init error", {"202": _json(ACCEPTED, "Accepted"), **_errors(403)})
+            "post": _op(
+                "Init error",
+                {"202": _json(ACCEPTED, "Accepted"), **_errors(403)},
+                (_ERROR_TYPE,),
+                _ANY,
+            )
         },
         "/2018-06-01/runtime/restore/next": {
             "get": _op("Restore", {"200": {"description": "Restored"}})
@@ -98,7 +143,15 @@ RUNTIME_API: dict[str, Any] = {
         },
         "/2020-01-01/extension/register": {
             "post": _op(
-                "Register an extension", {"200": _json(REGISTER, "Registered"), **_errors(403)}
+                "Register an extension",
+                {"200": _json(REGISTER, "Registered"), **_errors(400, 403)},
+                (_param("header", "Lambda-Extension-Name", _STR, required=True),),
+                {
+                    "type": "object",
+                    "properties": {
+                        "events": {"type": "array", "items": {"enum": ["INVOKE", "SHUTDOWN"]}}
+                    },
+                },
             )
         },
         "/2020-01-01/extension/event/next": {
@@ -125,6 +178,11 @@ RUNTIME_API: dict[str, Any] = {
     },
 }
 
+for _item in RUNTIME_API["paths"].values():
+    for _operation in _item.values():
+        # Any request that is not valid HTTP (or has an invalid header) gets a 400.
+        _operation["responses"].setdefault("400", _json(RUNTIME_ERROR, "Invalid request"))
+
 INVOKE_API: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {"title": "Lambda Invoke API (lambdabox emulator)", "version": "2015-03-31"},
@@ -142,9 +200,12 @@ INVOKE_API: dict[str, Any] = {
                     "204": {"description": "DryRun: the call would succeed"},
                     **{
                         str(c): _json(SERVICE_ERROR, "Service error (x-amzn-ErrorType names it)")
-                        for c in (400, 404, 405, 413, 429)
+                        for c in (404, 405, 413, 429)
                     },
+                    "400": _json(BAD_REQUEST, "Invalid request (x-amzn-ErrorType names it)"),
                 },
+                _INVOKE_PARAMS,
+                _ANY,
             )
         },
         "/2021-11-15/functions/{FunctionName}/response-streaming-invocations": {
@@ -155,8 +216,12 @@ INVOKE_API: dict[str, Any] = {
                         "description": "application/vnd.amazon.eventstream: PayloadChunk "
                         "events, then InvokeComplete"
                     },
-                    **{str(c): _json(SERVICE_ERROR, "Service error") for c in (400, 413, 429)},
+                    "204": {"description": "DryRun: the call would succeed"},
+                    **{str(c): _json(SERVICE_ERROR, "Service error") for c in (404, 405, 413, 429)},
+                    "400": _json(BAD_REQUEST, "Invalid request"),
                 },
+                _INVOKE_PARAMS,
+                _ANY,
             )
         },
     },

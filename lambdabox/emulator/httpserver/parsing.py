@@ -17,8 +17,8 @@ MAX_CONTENT_LENGTH_DIGITS = 18
 
 TCHAR = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 """RFC 9110 token characters (header names, methods)."""
-_LINE_OK = bytes(b for b in range(256) if b >= 0x20 and b != 0x7F)
-"""Bytes allowed in a request line: SP, visible ASCII and obs-text."""
+_LINE_OK = bytes(range(0x20, 0x7F))
+"""Bytes allowed in a request line: SP and visible ASCII (a URI has no raw non-ASCII byte)."""
 _FIELDS_OK = bytes(b for b in range(256) if (b >= 0x20 and b != 0x7F) or b in b"\t\r\n")
 """Bytes allowed in a field section (CR and LF are checked to form CRLF pairs)."""
 
@@ -51,7 +51,7 @@ def parse_request_line(line: bytes) -> tuple[str, str, bool]:
     if method is None:
         if not method_b or method_b.translate(None, TCHAR):
             raise ParseError(400, "malformed request method")
-        method = method_b.decode("ascii")
+        raise ParseError(501, f"request method {method_b.decode('ascii')!r} not implemented")
     if not target_b:
         raise ParseError(400, "empty request target")
     if version == b"HTTP/1.1":
@@ -118,14 +118,14 @@ def field_list(block: bytes) -> list[tuple[str, str]]:
 
 
 def parse_content_length(value: str) -> int:
-    """Validate a Content-Length field value (identical repeats are allowed)."""
+    """Validate a Content-Length field value: digits only, one field.
+
+    Repeats and lists (``5, 5``), which RFC 9110 lets a recipient accept when
+    identical, are refused like llhttp refuses them: a proxy in front may frame
+    them differently.
+    """
     if not (value.isdigit() and value.isascii()):
-        parts = {part.strip(" \t") for part in value.split(",")}
-        if len(parts) != 1:
-            raise ParseError(400, "invalid Content-Length")
-        value = parts.pop()
-        if not (value.isdigit() and value.isascii()):
-            raise ParseError(400, "invalid Content-Length")
+        raise ParseError(400, "invalid Content-Length")
     if len(value) > MAX_CONTENT_LENGTH_DIGITS:
         raise ParseError(400, "Content-Length too large")
     return int(value)

@@ -1,0 +1,82 @@
+"""The emulator under soak: a ``lambdabox emulate`` subprocess on free loopback ports."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+MAX_CONCURRENCY = 4
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Emulator:
+    """Starts, restarts (SIGTERM, same ``--state-dir``) and stops the emulator."""
+
+    def __init__(self, function_dir: Path, state_dir: Path, log: Path) -> None:
+        self._dir = function_dir
+        self._state = state_dir
+        self._log = log
+        self.port = _free_port()
+        self._api_port = _free_port()
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        assert self._proc is not None
+        return self._proc.pid
+
+    def start(self) -> None:
+        lambdabox = Path(sys.executable).with_name("lambdabox")
+        command = [
+            str(lambdabox), "emulate",
+            "--listen", f"127.0.0.1:{self.port}",
+            "--runtime-api-address", f"127.0.0.1:{self._api_port}",
+            "--max-concurrency", str(MAX_CONCURRENCY),
+            "--timeout", "2", "--memory-size", "128",
+            "--retry-delay-scale", "0.01",
+            "--state-dir", str(self._state), "--drain-timeout", "2",
+            "--log-level", "warn",
+            "--", sys.executable, "-m", "runtime_interface", "app.handler",
+        ]  # fmt: skip
+        with self._log.open("ab") as log:
+            self._proc = subprocess.Popen(command, cwd=self._dir, stdout=log, stderr=log)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(self.base + "/openapi.json", timeout=2)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError(f"the emulator did not start: see {self._log}")
+
+    def stop(self) -> int:
+        """SIGTERM, wait (SIGKILL after 30 s); return the exit status."""
+        proc = self._proc
+        if proc is None:
+            return 0
+        proc.send_signal(signal.SIGTERM)
+        try:
+            return proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
+
+    def restart(self) -> int:
+        status = self.stop()
+        self.start()
+        return status
