@@ -36,19 +36,10 @@ ENDPOINT_TYPES = frozenset({"AWS::SQS::Queue", "AWS::Kinesis::Stream", "AWS::Dyn
 ENDPOINT_EVENTS = frozenset({"SQS", "Kinesis", "DynamoDB"})
 
 
-_MISSING: set[str] = set()  # packages already reported missing (one note each)
-
-
 def _package(name: str, debug: Callable[[str], None]) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and name.startswith(exc.name):
-            if name not in _MISSING:
-                _MISSING.add(name)
-                debug(f"{name} is not installed; its triggers are skipped")
-            return None
-        raise
+    """A trigger package (all ship with lambdabox; a failing import is a real error)."""
+    del debug
+    return importlib.import_module(name)
 
 
 def needs_endpoint(doc: dict[str, Any], folder: Path, depth: int = 0) -> bool:
