@@ -8,7 +8,6 @@ attempt failed the way Lambda fails it, then that both environments still answer
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
@@ -24,7 +23,7 @@ import pytest
 
 from lambdabox.emulator.config import EmulatorConfig, FunctionConfig
 from lambdabox.emulator.container import RUN_LABEL, ContainerDriver
-from lambdabox.testing.emulator import RunningEmulator
+from lambdabox.testing.emulator import ContainerEmulator
 from lambdabox.testing.images import python_test_image
 
 APP = Path(__file__).resolve().parents[2] / "scenarios" / "hostile" / "app.py"
@@ -33,16 +32,8 @@ MEMORY_MB = 256
 pytestmark = pytest.mark.slow
 
 
-class _Hostile(RunningEmulator):
-    def __init__(self, config: EmulatorConfig, driver: ContainerDriver) -> None:
-        super().__init__(config)
-        self.driver = driver
-
-    def stop(self) -> None:
-        try:
-            super().stop()
-        finally:
-            asyncio.run(self.driver.close())
+class _Hostile(ContainerEmulator):
+    """A container emulator that also tells each environment's Runtime API address."""
 
     def addresses(self) -> list[str]:
         return [env.address for env in self.emulator.pool.environments]
