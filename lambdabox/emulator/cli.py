@@ -272,6 +272,8 @@ def _start_ahead(config: EmulatorConfig) -> None:
     extensions = config.extensions_dir
     if extensions and os.path.isdir(extensions) and os.listdir(extensions):
         return  # extensions start (and register) before the runtime: the emulator does it
+    if config.state_dir is not None:
+        return  # journalled events resume through the emulator's own start
     env = runtime_environment(config, dict(os.environ))
     env["AWS_LAMBDA_RUNTIME_API"] = f"{host}:{port}"
     if config.eager_init:
