@@ -19,6 +19,7 @@ gc.disable()
 import os  # noqa: E402
 import sys  # noqa: E402
 
+from . import _codec  # noqa: E402
 from ._client import RuntimeAPIClient  # noqa: E402
 from ._config import Config, ConfigError  # noqa: E402
 from ._errors import RuntimeAPIError  # noqa: E402
@@ -60,6 +61,7 @@ def run_worker(config: Config) -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         config = Config.from_environ(os.environ, sys.argv if argv is None else argv)
+        _codec.configure(os.environ.get("AWS_EXECUTION_ENV"))
     except ConfigError as exc:
         sys.stderr.write(f"runtime_interface: {exc}\n")
         return EXIT_USAGE

@@ -13,7 +13,6 @@ Log records use `dumps_log`: the standard library's `json` with `ensure_ascii=Fa
 
 from __future__ import annotations
 
-import os
 import sys
 
 TYPE_CHECKING = False
@@ -47,8 +46,8 @@ def escapes_non_ascii(execution_env: str | None, version: tuple[int, int]) -> bo
     return version < (3, 12)
 
 
-ASCII = escapes_non_ascii(os.environ.get("AWS_EXECUTION_ENV"), sys.version_info[:2])
-"""This process's choice, made once at import from its environment and interpreter."""
+ASCII = escapes_non_ascii(None, sys.version_info[:2])
+"""This process's choice: the interpreter's rule until `configure` applies the environment's."""
 
 
 class _Decimal(Exception):
@@ -188,13 +187,28 @@ def _make_encoder(
         return None
 
 
-_quote = _quoter(ASCII)
-_encode_fast = _make_encoder(_quote, _default) if _c is not None else None
-_encode_big = (
-    _make_encoder(_big_quoter(_quote, _ESCAPED_ASCII if ASCII else _ESCAPED), _default)
-    if _c is not None
-    else None
-)
+def _encoders(ascii_only: bool) -> tuple[Callable[[str], str], Any, Any]:
+    """The quoter and the fast and big-string encoders for one escaping choice."""
+    quote = _quoter(ascii_only)
+    if _c is None:
+        return quote, None, None
+    big = _big_quoter(quote, _ESCAPED_ASCII if ascii_only else _ESCAPED)
+    return quote, _make_encoder(quote, _default), _make_encoder(big, _default)
+
+
+_quote, _encode_fast, _encode_big = _encoders(ASCII)
+
+
+def configure(execution_env: str | None) -> None:
+    """Apply the runtime's `AWS_EXECUTION_ENV` (read once by `__main__`, at the edge)."""
+    global ASCII, _quote, _encode_fast, _encode_big
+    ascii_only = escapes_non_ascii(execution_env, sys.version_info[:2])
+    if ascii_only == ASCII:
+        return
+    ASCII = ascii_only
+    _quote, _encode_fast, _encode_big = _encoders(ASCII)
+
+
 _encode_log = _make_encoder(_quoter(False), str) if _c is not None else None
 
 
@@ -221,7 +235,7 @@ def dumps(obj: object) -> str:
     if _encode_fast is not None:
         encode = _encode_big if _has_big_string(obj) else _encode_fast
         try:
-            return "".join(encode(obj, 0))  # type: ignore[misc]
+            return "".join(encode(obj, 0))
         except (_Decimal, TypeError, ValueError, RecursionError):
             pass  # Decimals, bytes keys, cycles: the general path decides
     from ._jsonslow import encode as encode_general

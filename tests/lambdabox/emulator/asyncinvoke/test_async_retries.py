@@ -275,8 +275,9 @@ def test_maximum_retry_attempts_zero_runs_once(world: AsyncWorld) -> None:
 
 
 def test_an_event_older_than_its_maximum_age_is_not_run_again(world: AsyncWorld) -> None:
-    # 90 s scaled: the retry after 60 s runs, the one after 60 + 120 s is too old.
-    config = EventInvokeConfig(maximum_event_age_s=90, on_failure=RECORDER_ARN)
+    # 150 s scaled: the retry after 60 s runs, the one after 60 + 120 s is too old (margins
+    # of 90 s and 30 s scaled, for a loaded machine).
+    config = EventInvokeConfig(maximum_event_age_s=150, on_failure=RECORDER_ARN)
     configs = {
         "Broken": world.config("Broken", "always_fail", config, scale=SCALE),
         "Recorder": world.config("Recorder", "recorder"),
