@@ -106,9 +106,12 @@ def test_schedule_advance_returns_no_invocations_without_schedules(app: LambdaAp
     assert app.schedule.advance(minutes=5) == []
 
 
-def test_missing_source_helper_is_named(app: LambdaApp) -> None:
-    with pytest.raises(AttributeError, match="source package is not installed"):
-        _ = app.rabbitmq  # no rabbitmq package on this branch
+def test_source_helpers_and_unknown_attributes(app: LambdaApp) -> None:
+    from lambdabox.triggers.rabbitmq.testing import RabbitHelper
+
+    assert isinstance(app.rabbitmq, RabbitHelper)
+    with pytest.raises(AttributeError, match="LambdaApp has no 'nosuch'"):
+        _ = app.nosuch
 
 
 def test_lambda_app_reads_its_template_from_the_ini_option(tmp_path: Path) -> None:
