@@ -265,6 +265,7 @@ def _start_ahead(config: EmulatorConfig) -> None:
     """Listen, and (no extensions) start the runtime before the imports: at once (eager
     init) or when the first caller connects (lazy init)."""
     from lambdabox.emulator import prestart
+    from lambdabox.emulator.config import log_stream_name
     from lambdabox.emulator.runtime_env import runtime_environment
 
     prestart.bind(config.invoke_host, config.invoke_port)
@@ -275,6 +276,8 @@ def _start_ahead(config: EmulatorConfig) -> None:
     if config.state_dir is not None:
         return  # journalled events resume through the emulator's own start
     env = runtime_environment(config, dict(os.environ))
+    version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+    env.setdefault("AWS_LAMBDA_LOG_STREAM_NAME", log_stream_name(version))
     env["AWS_LAMBDA_RUNTIME_API"] = f"{host}:{port}"
     if config.eager_init:
         prestart.spawn_runtime(config.command, config.cwd, env)

@@ -130,14 +130,19 @@ def take_runtime(
     if not _runtime:
         return None
     ahead = _runtime.pop()
-    if (
-        ahead.command == tuple(command)
-        and ahead.cwd == cwd
-        and ahead.env == tuple(sorted(env.items()))
-    ):
+    if ahead.command == tuple(command) and ahead.cwd == cwd and _same_env(ahead.env, env):
         return ahead
     _stop(ahead)
     return None
+
+
+STREAM = "AWS_LAMBDA_LOG_STREAM_NAME"  # named per environment: the one started ahead keeps its own
+
+
+def _same_env(ahead: tuple[tuple[str, str], ...], env: Mapping[str, str]) -> bool:
+    return [kv for kv in ahead if kv[0] != STREAM] == sorted(
+        kv for kv in env.items() if kv[0] != STREAM
+    )
 
 
 def discard() -> None:

@@ -169,12 +169,15 @@ def check_image(image: str) -> tuple[Any, str | None]:
 def _start_ahead(config: EmulatorConfig, driver: ContainerDriver) -> None:
     """Listen, and (eager init) have Docker create and start the first container while
     the emulator imports the rest of itself."""
+    from lambdabox.emulator.config import log_stream_name
     from lambdabox.emulator.runtime_env import runtime_environment
 
     prestart.bind(config.invoke_host, config.invoke_port)
     host, port = prestart.bind(config.runtime_api_host, config.runtime_api_port)
     if config.eager_init:
         env = runtime_environment(config, {})
+        version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        env.setdefault("AWS_LAMBDA_LOG_STREAM_NAME", log_stream_name(version))
         env["AWS_LAMBDA_RUNTIME_API"] = f"{host}:{port}"
         driver.start_ahead(env, 0)
 

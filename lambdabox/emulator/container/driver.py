@@ -38,6 +38,15 @@ from lambdabox.emulator.container.handle import START_FAILED, RuntimeContainer
 from lambdabox.emulator.driver import LineSink
 from lambdabox.emulator.startup import mark
 
+
+def _same_env(ahead: Mapping[str, str], env: Mapping[str, str]) -> bool:
+    """The container started ahead fits, whatever log stream name each was given."""
+    stream = "AWS_LAMBDA_LOG_STREAM_NAME"
+    return {k: v for k, v in ahead.items() if k != stream} == {
+        k: v for k, v in env.items() if k != stream
+    }
+
+
 RUN_LABEL = "lambdabox.run"
 _T = TypeVar("_T")
 
@@ -200,7 +209,7 @@ class ContainerDriver:
         ahead, self._ahead = self._ahead, None
         started_at = time.monotonic()
         try:
-            if ahead is not None and ahead[0] == dict(env) and ahead[1] == index:
+            if ahead is not None and _same_env(ahead[0], env) and ahead[1] == index:
                 _, _, name, future, started_at = ahead
                 container, stream, pid, extensions = await asyncio.wrap_future(future)
             else:
