@@ -73,6 +73,9 @@ class EmulatorInvoker:
     def function_arn(self, function: str) -> str:
         return self.emulator(function).config.function.arn
 
+    def function_concurrency(self, function: str) -> int:
+        return self.emulator(function).config.max_concurrency
+
     async def invoke(
         self,
         function: str,

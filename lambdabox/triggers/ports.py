@@ -40,6 +40,12 @@ class FunctionInvoker(Protocol):
         """The function's ARN (UnknownFunction when there is none)."""
         ...
 
+    def function_concurrency(self, function: str) -> int:
+        """How many invocations of the function may run at once: its environments, capped
+        by ReservedConcurrentExecutions (UnknownFunction when there is none). Pollers run
+        no more concurrent batches than this."""
+        ...
+
     async def invoke(
         self,
         function: str,

@@ -21,7 +21,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from lambdabox.triggers.ports import AppSettings, FunctionInvoker, TriggerLine
+from lambdabox.triggers.ports import AppSettings, FunctionInvoker, TriggerLine, UnknownFunction
 from lambdabox.triggers.sqs import history
 from lambdabox.triggers.sqs.client import LOOPBACK
 from lambdabox.triggers.sqs.declarations import SqsMappingSpec
@@ -41,9 +41,11 @@ IDLE_SLEEP_S = 0.05  # between short polls inside a batching window
 
 
 def environments_of(invoker: FunctionInvoker, function: str) -> int | None:
-    """How many environments the function may run at once, if the invoker can tell."""
-    ask = getattr(invoker, "function_concurrency", None)
-    return int(ask(function)) if callable(ask) else None
+    """How many environments the function may run at once (None: the invoker cannot tell)."""
+    try:
+        return max(1, int(invoker.function_concurrency(function)))
+    except UnknownFunction:
+        return None  # start() names the missing function
 
 
 class SqsMapping:
@@ -87,6 +89,7 @@ class SqsMapping:
             "report_batch_item_failures": s.report_failures,
             "filters": len(s.filters.patterns),
             "max_concurrency": s.max_concurrency,
+            "concurrent_batches": self.pollers,
             "enabled": s.enabled,
             "source": s.source,
         }

@@ -215,6 +215,9 @@ class _Arns:
             raise UnknownFunction(function)
         return arn(function)
 
+    def function_concurrency(self, function: str) -> int:
+        return 1
+
     async def invoke(self, *args: Any, **kwargs: Any) -> Any:
         raise AssertionError("not invoked")
 

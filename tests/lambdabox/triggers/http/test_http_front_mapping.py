@@ -239,6 +239,9 @@ def test_unknown_route_rest_only_port_answers_403(tmp_path: Path) -> None:
         def function_arn(self, function: str) -> str:
             raise AssertionError("not called")
 
+        def function_concurrency(self, function: str) -> int:
+            return 1
+
         async def invoke(self, *args: Any, **kwargs: Any) -> Any:
             raise AssertionError("not called")
 

@@ -29,6 +29,9 @@ class _Arns:
     def function_arn(self, function: str) -> str:
         return f"arn:aws:lambda:us-east-1:123456789012:function:{function}"
 
+    def function_concurrency(self, function: str) -> int:
+        return 1
+
     async def invoke(self, *args: Any, **kwargs: Any) -> Any:
         raise UnknownFunction("not invoked here")
 
