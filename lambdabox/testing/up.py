@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -111,6 +112,21 @@ class UpProcess:
             self.proc.kill()
             self.proc.wait(5)
             raise
+
+
+    def kill_tree(self) -> None:
+        """SIGKILL `lambdabox up` and then every process below it (as when the machine or
+        container it runs in dies): nothing gets to clean up or finish its batch."""
+        os.kill(self.proc.pid, signal.SIGSTOP)  # frozen first, so no child outlives it
+        below = descendants(self.proc.pid)
+        for pid in below:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+        self.proc.kill()
+        for pid in below:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.proc.wait(10)
 
 
 class UpLauncher:

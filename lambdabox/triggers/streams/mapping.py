@@ -13,6 +13,7 @@ from typing import Any
 
 from lambdabox.triggers.filters import FilterCriteria, FilterError, compile_criteria
 from lambdabox.triggers.ports import AppSettings, FunctionInvoker, TriggerLine
+from lambdabox.triggers.streams.checkpoints import CheckpointStore, ShardProgress
 from lambdabox.triggers.streams.config import StreamMapping
 from lambdabox.triggers.streams.errors import SourceError
 from lambdabox.triggers.streams.failure import SqsSink
@@ -62,6 +63,8 @@ class StreamMappingTrigger:
         self._tasks: list[asyncio.Task[None]] = []
         self.workers: list[GroupWorker] = []
         self.records: list[BatchRecord] = []
+        self.progress: dict[str, ShardProgress] = {}
+        self._store: CheckpointStore | None = None
         # Per shard: when the last GetRecords that found nothing started (monotonic).
         self.caught_up: dict[str, float] = {}
 
@@ -108,11 +111,17 @@ class StreamMappingTrigger:
         shards = await self._source.shards()
         sink = SqsSink(self._endpoint, self._settings.region) if m.on_failure else None
         ctx = Context(m, self._source.arn, self._invoker, self._settings, sink, self.records)
+        ctx.progress = self.progress
+        if self._settings.state_dir is not None:
+            self._store = CheckpointStore(self._settings.state_dir, f"{m.source_arn} {m.function}")
         for shard_id in shards:
             group = [GroupWorker(ctx, shard_id) for _ in range(m.parallelization)]
             self.workers += group
-            iterator = await self._source.iterator(shard_id)
-            self._spawn(self._read(shard_id, iterator, group), f"read {shard_id}")
+            progress = self.progress[shard_id] = ShardProgress(shard_id, self._store)
+            iterator = await self._resume(progress)
+            self._spawn(
+                self._read(shard_id, iterator, group, progress.checkpoint), f"read {shard_id}"
+            )
             for worker in group:
                 self._spawn(worker.run(), f"batches {shard_id}")
 
@@ -127,6 +136,28 @@ class StreamMappingTrigger:
         if not task.cancelled() and task.exception() is not None:
             self._settings.notes(f"{task.get_name()}: stopped: {task.exception()!r}")
 
+    async def _resume(self, progress: ShardProgress) -> str:
+        """The shard's iterator: after its checkpoint when one was kept, else at the
+        mapping's StartingPosition (also when the stream no longer has that record)."""
+        m, shard_id = self.mapping, progress.shard
+        if progress.checkpoint is None:
+            return await self._source.iterator(shard_id)
+        try:
+            iterator = await self._source.iterator(shard_id, after=progress.checkpoint)
+        except SourceError as exc:
+            self._settings.notes(
+                f"{m.kind} {m.source_name} {shard_id}: checkpoint {progress.checkpoint} "
+                f"unusable ({exc}); reading from {m.starting_position}"
+            )
+            if self._store is not None:
+                self._store.forget(shard_id)
+            progress.checkpoint = None
+            return await self._source.iterator(shard_id)
+        self._settings.notes(
+            f"{m.kind} {m.source_name} {shard_id}: resuming after checkpoint {progress.checkpoint}"
+        )
+        return iterator
+
     async def close(self) -> None:
         tasks, self._tasks = self._tasks, []
         for task in tasks:
@@ -134,9 +165,14 @@ class StreamMappingTrigger:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        store, self._store = self._store, None
+        if store is not None:
+            store.close()
 
-    async def _read(self, shard_id: str, iterator: str, group: list[GroupWorker]) -> None:
-        last: str | None = None
+    async def _read(
+        self, shard_id: str, iterator: str, group: list[GroupWorker], last: str | None
+    ) -> None:
+        progress = self.progress[shard_id]
         while True:
             started = time.monotonic()
             try:
@@ -148,9 +184,12 @@ class StreamMappingTrigger:
                 continue
             if records:
                 last = records[-1].sequence
-                self._dispatch(
-                    [r for r in records if _passes_filters(self._criteria, r.record)], group
-                )
+                progress.read(records)
+                passed = [r for r in records if _passes_filters(self._criteria, r.record)]
+                self._dispatch(passed, group)
+                if len(passed) < len(records):  # filtered out: finished without an invocation
+                    kept = {r.sequence for r in passed}
+                    progress.finished([r for r in records if r.sequence not in kept])
             else:
                 self.caught_up[shard_id] = started
             if following is None:

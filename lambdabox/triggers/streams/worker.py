@@ -20,11 +20,12 @@ import datetime as dt
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lambdabox.triggers.ports import AppSettings, FunctionInvoker
 from lambdabox.triggers.streams import failure
+from lambdabox.triggers.streams.checkpoints import ShardProgress
 from lambdabox.triggers.streams.config import StreamMapping
 from lambdabox.triggers.streams.records import BatchRecord
 from lambdabox.triggers.streams.response import Verdict, judge
@@ -44,6 +45,7 @@ class Context:
     settings: AppSettings
     sink: failure.SqsSink | None
     records: list[BatchRecord]
+    progress: dict[str, ShardProgress] = field(default_factory=dict)  # by shard id
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,11 @@ class GroupWorker:
     def idle(self) -> bool:
         """Nothing buffered, nothing in flight, no tumbling window left to close."""
         return not self._busy and not self._buffer and self._window is None
+
+    def _finished(self, records: Sequence[StreamRecord]) -> None:
+        progress = self.ctx.progress.get(self.shard_id)
+        if progress is not None and records:
+            progress.finished(records)
 
     @property
     def buffered(self) -> int:
@@ -218,6 +225,7 @@ class GroupWorker:
                 if len(fresh) < len(part):
                     old = [r for r in part if r not in fresh]
                     await self._discard(old, "RecordAgeExceeded", None, invokes)
+                    self._finished(old)
                     if not fresh:
                         pending.pop(0)
                         invokes = 0
@@ -229,10 +237,11 @@ class GroupWorker:
             if verdict is not None and verdict.ok:
                 if m.tumbling_window_s:
                     self._state = verdict.state
-                pending.pop(0)
+                self._finished(pending.pop(0))
                 invokes = 0
                 continue
             if verdict is not None and verdict.retry_from:  # a partial failure: keep the tail
+                self._finished(part[: verdict.retry_from])
                 pending[0] = part = part[verdict.retry_from :]
             elif m.bisect and len(part) > 1:
                 half = len(part) // 2
@@ -241,7 +250,7 @@ class GroupWorker:
                 continue
             if 0 <= m.max_retries < invokes:
                 await self._discard(part, "RetryAttemptsExhausted", result, invokes)
-                pending.pop(0)
+                self._finished(pending.pop(0))
                 invokes = 0
                 continue
             await asyncio.sleep(RETRY_DELAY_S * self.ctx.settings.retry_delay_scale)
