@@ -113,7 +113,6 @@ class UpProcess:
             self.proc.wait(5)
             raise
 
-
     def kill_tree(self) -> None:
         """SIGKILL `lambdabox up` and then every process below it (as when the machine or
         container it runs in dies): nothing gets to clean up or finish its batch."""
