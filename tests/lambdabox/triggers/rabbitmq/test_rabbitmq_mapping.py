@@ -9,7 +9,7 @@ import contextlib
 import datetime as dt
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,12 +56,6 @@ def handler(event, context):
             time.sleep(30)
     return {"handled": len(bodies)}
 """
-
-
-@pytest.fixture(scope="session")
-def broker() -> Iterator[RabbitMQServer]:
-    with RabbitMQServer() as server:
-        yield server
 
 
 @dataclass
