@@ -3,8 +3,8 @@
 Holds the `MQ` event / EventSourceMapping reader (`config`), the `aws:rmq` event (`event`),
 the running mapping (`consumer`: consume, batch, invoke, acknowledge or requeue), the broker
 it uses (`broker`: `settings.rabbitmq_url`, else a local rabbitmq-server), and pytest helpers
-(`testing`). May import `lambdabox.triggers.ports`, `lambdabox.template`, `lambdabox.services`
-and aiormq; nothing above the triggers layer.
+(`testing`). May import `lambdabox.triggers.ports`, `lambdabox.triggers.filters`,
+`lambdabox.template`, `lambdabox.services` and aiormq; nothing above the triggers layer.
 """
 
 from __future__ import annotations

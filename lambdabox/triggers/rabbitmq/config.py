@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lambdabox.template.model import Resource, Template
+from lambdabox.triggers.filters import FilterCriteria, FilterError, compile_criteria
+from lambdabox.triggers.filters.pattern import OrRule, Pattern
 from lambdabox.triggers.rabbitmq.errors import MappingConfigError
 
 DEFAULT_BATCH_SIZE = 100
@@ -27,6 +29,7 @@ class MqMapping:
     batch_size: int = DEFAULT_BATCH_SIZE
     window_s: float = DEFAULT_WINDOW_S
     enabled: bool = True
+    criteria: FilterCriteria = field(default_factory=FilterCriteria)  # on `data` only
 
     @property
     def key(self) -> str:
@@ -85,7 +88,37 @@ def _read(
         batch_size=batch,
         window_s=window,
         enabled=_enabled(where, props),
+        criteria=_criteria(where, props.get("FilterCriteria")),
     )
+
+
+def _top_keys(pattern: Pattern) -> set[str]:
+    keys: set[str] = set()
+    for rule in pattern.rules:
+        if isinstance(rule, OrRule):
+            for alternative in rule.alternatives:
+                keys |= _top_keys(alternative)
+        else:
+            keys.add(rule.key)
+    return keys
+
+
+def _criteria(where: str, raw: Any) -> FilterCriteria:
+    """FilterCriteria of an MQ mapping: the service filters Amazon MQ messages on `data`
+    (the body, decoded from UTF-8; a JSON body is matched as an object) and nothing else."""
+    try:
+        criteria = compile_criteria(raw, f"{where}.FilterCriteria")
+    except FilterError as exc:
+        raise MappingConfigError(str(exc)) from None
+    for i, pattern in enumerate(criteria.patterns):
+        other = sorted(_top_keys(pattern) - {"data"})
+        if other:
+            raise MappingConfigError(
+                f"{where}.FilterCriteria.Filters[{i}]: Amazon MQ mappings filter only on the "
+                f'"data" key (the message body), not on {", ".join(other)}; write e.g. '
+                '{"data": {"kind": ["order"]}} or {"data": [{"prefix": "Result: "}]}'
+            )
+    return criteria
 
 
 def _vhost(where: str, configs: object) -> str:

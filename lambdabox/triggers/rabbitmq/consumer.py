@@ -8,6 +8,11 @@ crash, invoke refused) the whole batch is requeued (`basic.nack`, `requeue=true`
 broker redelivers it with `redelivered` set and its own dead-lettering (e.g. a quorum
 queue's `x-delivery-limit`) decides when a message gives up. Nothing is acknowledged
 before a success: messages of a mapping that dies are requeued by the broker.
+
+With `FilterCriteria`, each delivered message is matched on `data` (its body read as UTF-8;
+a JSON object body is matched as an object, any other body as a string; a body that is not
+UTF-8 matches no `data` pattern) before it joins a batch; a message no filter matches is
+acknowledged at once and never reaches the function, as the service discards it.
 """
 
 from __future__ import annotations
@@ -37,6 +42,15 @@ class _Pending:
     record: bytes  # the message's JSON record, encoded at delivery
 
 
+def _passes(mapping: MqMapping, body: bytes) -> bool:
+    """Whether a message's body passes the mapping's FilterCriteria (on `data`)."""
+    try:
+        text: str | None = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    return mapping.criteria.matches({"data": text}, payload_key="data")
+
+
 class RabbitMQMapping:
     """A running `MQ` event source mapping (the `Trigger` protocol)."""
 
@@ -54,6 +68,7 @@ class RabbitMQMapping:
         self._channel: aiormq.abc.AbstractChannel | None = None
         self._task: asyncio.Task[None] | None = None
         self.records: list[BatchRecord] = []
+        self.filtered = 0  # messages acknowledged without an invocation (FilterCriteria)
 
     def describe(self) -> Sequence[TriggerLine]:
         m = self.mapping
@@ -69,6 +84,7 @@ class RabbitMQMapping:
             "batch_size": m.batch_size,
             "window_s": m.window_s,
             "enabled": m.enabled,
+            "filters": len(m.criteria.patterns),
         }
         return [TriggerLine("rabbitmq", m.function, text, detail)]
 
@@ -153,6 +169,10 @@ class RabbitMQMapping:
     async def _on_message(self, message: DeliveredMessage) -> None:
         tag = message.delivery_tag
         assert tag is not None
+        if self.mapping.criteria and not _passes(self.mapping, message.body):
+            self.filtered += 1
+            await message.channel.basic_ack(tag)
+            return
         self._inbox.put_nowait(_Pending(tag, event.encode(event.record(message))))
 
     async def _batches(self) -> None:

@@ -7,6 +7,7 @@ import asyncio
 import base64
 import contextlib
 import datetime as dt
+import json
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -69,7 +70,6 @@ class App:
     logs: list[str] = field(default_factory=list)
 
     def events(self) -> list[Any]:
-        import json
 
         if not self.events_file.exists():
             return []
@@ -436,3 +436,67 @@ def _with_mq(props: Mapping[str, Any]) -> Resource:
     return Resource(
         "Fn", "AWS::Serverless::Function", {"Events": {"Q": {"Type": "MQ", "Properties": props}}}
     )
+
+
+def test_filter_criteria_on_data_and_filtered_out_messages_are_acknowledged(
+    app_factory: Callable[..., Any], broker: RabbitMQServer
+) -> None:
+    queue = unique_queue()
+    filters = [
+        {"Pattern": json.dumps({"data": {"kind": ["order"], "n": [{"numeric": [">", 1]}]}})},
+        {"Pattern": {"data": [{"prefix": "Result: "}]}},  # a plain-string body
+    ]
+    sent: list[bytes] = [
+        b'{"kind": "order", "n": 2}',  # JSON, matches the first filter
+        b'{"kind": "order", "n": 1}',  # JSON, n too small
+        b'{"kind": "refund", "n": 5}',  # JSON, other kind
+        b"Result: ok",  # plain text, matches the prefix
+        b"Result",  # plain text, no match
+        b'"Result: a JSON string"',  # JSON, but not an object: read as text, no match
+        b"\xff\xfeResult: ",  # not UTF-8: no data pattern matches it
+    ]
+
+    async def scenario() -> None:
+        await declare(broker.url, queue)
+        props = {
+            "Queues": [queue],
+            "BatchSize": 10,
+            "MaximumBatchingWindowInSeconds": 1,
+            "FilterCriteria": {"Filters": filters},
+        }
+        async with app_factory(props) as app:
+            for body in sent:
+                await app.helper.publish_async(queue, body)
+            batches = await app.helper.wait_idle_async()
+            got = [b for r in batches for b in bodies(r.event())]
+            assert got == ['{"kind": "order", "n": 2}', "Result: ok"]
+            assert all(r.ok for r in batches)
+            [mapping] = app.mappings
+            assert mapping.filtered == 5
+            assert mapping.describe()[0].detail["filters"] == 2
+        # The filtered-out messages were acknowledged (dropped), not left for redelivery.
+        conn = await aiormq.connect(broker.url)
+        channel = await conn.channel()
+        ok = await channel.queue_declare(queue, passive=True)
+        await conn.close()
+        assert ok is not None
+        assert ok.message_count == 0
+
+    asyncio.run(scenario())
+
+
+def test_mq_filter_criteria_only_on_data(tmp_path: Path) -> None:
+    arn = "arn:aws:mq:us-east-1:123456789012:broker:b:b-1"
+    on_props = {"Pattern": json.dumps({"basicProperties": {"type": ["x"]}})}
+    bad: dict[str, Any] = {
+        "Broker": arn,
+        "Queues": ["a"],
+        "FilterCriteria": {"Filters": [on_props]},
+    }
+    with pytest.raises(
+        MappingConfigError, match=r'filter only on the "data" key .* basicProperties'
+    ):
+        list(mappings(Template(tmp_path / "t.yaml", {"Fn": _with_mq(bad)})))
+    broken = {"Broker": arn, "Queues": ["a"], "FilterCriteria": {"Filters": [{"Pattern": "{"}]}}
+    with pytest.raises(MappingConfigError, match=r"Filters\[0\].Pattern: not valid JSON"):
+        list(mappings(Template(tmp_path / "t.yaml", {"Fn": _with_mq(broken)})))
