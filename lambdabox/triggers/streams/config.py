@@ -48,6 +48,16 @@ class StreamMapping:
         return resource.split("/")[1]
 
 
+def destination_kind(arn: object) -> str | None:
+    """ "sqs", "sns" or "s3" for an ARN the stream OnFailure destination accepts, else None."""
+    if not isinstance(arn, str) or not arn.startswith("arn:"):
+        return None
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or not parts[5]:
+        return None
+    return parts[2] if parts[2] in ("sqs", "sns", "s3") else None
+
+
 def _kind(arn: object) -> str | None:
     if not isinstance(arn, str) or not arn.startswith("arn:"):
         return None
@@ -105,10 +115,11 @@ def read(where: str, function: str, props: Mapping[str, Any], arn_key: str) -> S
     if kind == "dynamodb" and position == "AT_TIMESTAMP":
         raise MappingConfigError(f"{where}: DynamoDB streams start at TRIM_HORIZON or LATEST")
     on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
-    if on_failure is not None and not (isinstance(on_failure, str) and ":sqs:" in on_failure):
+    if on_failure is not None and destination_kind(on_failure) is None:
         raise MappingConfigError(
-            f"{where}: DestinationConfig.OnFailure.Destination must be an SQS queue ARN "
-            f"here (SNS and S3 are not run locally), got {on_failure!r}"
+            f"{where}: DestinationConfig.OnFailure.Destination must be the ARN of an SQS "
+            "queue, SNS topic or S3 bucket (arn:aws:sqs:REGION:ACCOUNT:NAME, "
+            f"arn:aws:sns:REGION:ACCOUNT:NAME, arn:aws:s3:::BUCKET), got {on_failure!r}"
         )
     types = props.get("FunctionResponseTypes") or []
     if not isinstance(types, list) or any(t != "ReportBatchItemFailures" for t in types):

@@ -7,6 +7,7 @@ import asyncio
 import base64
 import contextlib
 import time
+import uuid
 import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -16,7 +17,7 @@ from lambdabox.triggers.ports import AppSettings, FunctionInvoker, TriggerLine
 from lambdabox.triggers.streams.checkpoints import CheckpointStore, ShardProgress
 from lambdabox.triggers.streams.config import StreamMapping
 from lambdabox.triggers.streams.errors import SourceError
-from lambdabox.triggers.streams.failure import SqsSink
+from lambdabox.triggers.streams.failure import Sink
 from lambdabox.triggers.streams.records import BatchRecord
 from lambdabox.triggers.streams.sources import Source, StreamRecord
 from lambdabox.triggers.streams.worker import Context, GroupWorker
@@ -68,6 +69,12 @@ class StreamMappingTrigger:
         # Per shard: when the last GetRecords that found nothing started (monotonic).
         self.caught_up: dict[str, float] = {}
 
+    @property
+    def uuid(self) -> str:
+        """The mapping's UUID (stable for its declaration, source and function)."""
+        m = self.mapping
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{m.name} {m.source_arn} {m.function}"))
+
     def describe(self) -> Sequence[TriggerLine]:
         m = self.mapping
         extras = ""
@@ -109,7 +116,7 @@ class StreamMappingTrigger:
             raise SourceError(str(exc)) from None
         await self._source.resolve()
         shards = await self._source.shards()
-        sink = SqsSink(self._endpoint, self._settings.region) if m.on_failure else None
+        sink = Sink(self._endpoint, self._settings.region, self.uuid) if m.on_failure else None
         ctx = Context(m, self._source.arn, self._invoker, self._settings, sink, self.records)
         ctx.progress = self.progress
         if self._settings.state_dir is not None:

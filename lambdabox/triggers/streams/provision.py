@@ -1,9 +1,11 @@
 """Create the template's Kinesis streams and DynamoDB tables (with their streams) on a
-local endpoint, so the mappings (and the functions' own SDK calls) find them."""
+local endpoint, so the mappings (and the functions' own SDK calls) find them, and the SNS
+topics and S3 buckets the mappings send OnFailure records to."""
 
 from __future__ import annotations
 
 import asyncio
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +13,7 @@ import botocore.exceptions
 
 from lambdabox.template.model import Template
 from lambdabox.triggers.ports import AppSettings
+from lambdabox.triggers.streams.config import destination_kind, mappings
 from lambdabox.triggers.streams.errors import SourceError
 from lambdabox.triggers.streams.sources import client
 
@@ -73,6 +76,34 @@ def _create_all(template: Template, endpoint: str, settings: AppSettings) -> lis
         except botocore.exceptions.ClientError as exc:
             if "ResourceInUse" not in str(exc):
                 raise SourceError(f"{res.path}: cannot create table {name}: {exc}") from None
+    done += _create_destinations(template, endpoint, settings)
+    return done
+
+
+def _create_destinations(template: Template, endpoint: str, settings: AppSettings) -> list[str]:
+    """The SNS topics and S3 buckets that stream mappings name as OnFailure destinations,
+    created on a local endpoint (moto) so failure records have somewhere to go; on any
+    other endpoint they must exist already."""
+    host = urllib.parse.urlsplit(endpoint).hostname
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        return []
+    done: list[str] = []
+    for arn in sorted({m.on_failure for m in mappings(template) if m.on_failure}):
+        kind, resource = destination_kind(arn), arn.split(":", 5)[5]
+        if kind == "sns":
+            client("sns", endpoint, arn.split(":")[3] or settings.region).create_topic(
+                Name=resource
+            )
+            done.append(f"sns topic {resource}")
+        elif kind == "s3":
+            s3 = client("s3", endpoint, settings.region)
+            bucket = resource.split("/", 1)[0]
+            try:
+                s3.create_bucket(Bucket=bucket)
+                done.append(f"s3 bucket {bucket}")
+            except botocore.exceptions.ClientError as exc:
+                if "BucketAlreadyOwnedByYou" not in str(exc):
+                    raise SourceError(f"cannot create bucket {bucket}: {exc}") from None
     return done
 
 

@@ -43,7 +43,7 @@ class Context:
     stream_arn: str
     invoker: FunctionInvoker
     settings: AppSettings
-    sink: failure.SqsSink | None
+    sink: failure.Sink | None
     records: list[BatchRecord]
     progress: dict[str, ShardProgress] = field(default_factory=dict)  # by shard id
 
@@ -276,6 +276,7 @@ class GroupWorker:
         )
         if m.on_failure is None or ctx.sink is None:
             return
+        now = ctx.settings.clock.now()
         body = failure.record(
             kind=m.kind,
             batch=part,
@@ -285,10 +286,10 @@ class GroupWorker:
             condition=condition,
             invokes=invokes,
             function_error="Unhandled" if result and result.function_error else None,
-            now=ctx.settings.clock.now(),
+            now=now,
         )
         try:
-            await ctx.sink.deliver(m.on_failure, body)
+            await ctx.sink.deliver(m.on_failure, body, self._payload(part), now)
         except Exception as exc:
             ctx.settings.notes(
                 f"{m.kind} {m.source_name}: OnFailure to {m.on_failure} failed: {exc}"

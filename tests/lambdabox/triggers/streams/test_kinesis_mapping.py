@@ -9,6 +9,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import re
 import sys
 import time
 import uuid
@@ -340,6 +341,79 @@ def test_bisect_isolates_a_poisoned_record_and_onfailure_gets_the_services_recor
     asyncio.run(scenario())
 
 
+def _sns_to_queue(endpoint: str, topic: str) -> tuple[Any, str]:
+    """An SQS queue subscribed (raw delivery) to a new SNS topic: what the topic gets."""
+    sns, sqs = client("sns", endpoint, REGION), client("sqs", endpoint, REGION)
+    topic_arn = sns.create_topic(Name=topic)["TopicArn"]
+    url = sqs.create_queue(QueueName=f"{topic}-sub")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(
+        TopicArn=topic_arn,
+        Protocol="sqs",
+        Endpoint=queue_arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    return sqs, url
+
+
+@pytest.mark.parametrize("kind", ["sns", "s3"])
+def test_onfailure_to_an_sns_topic_or_an_s3_bucket(
+    app_factory: Callable[..., Any], moto: MotoServer, kind: str
+) -> None:
+    name = f"failures-{uuid.uuid4().hex[:8]}"
+    arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:{name}" if kind == "sns" else f"arn:aws:s3:::{name}"
+    if kind == "sns":
+        sqs, url = _sns_to_queue(moto.endpoint, name)  # else: the mapping creates the bucket
+    props = {
+        "BatchSize": 2,
+        "MaximumRetryAttempts": 0,
+        "DestinationConfig": {"OnFailure": {"Destination": arn}},
+    }
+
+    async def scenario() -> tuple[Any, list[Any], str]:
+        async with app_factory(props, start=False) as app:
+            puts = [await app.helper.put_async(app.stream, d) for d in ("fail-a", "b")]
+            await app.trigger.start()
+            batches = await app.helper.wait_idle_async()
+            assert [(datas(b.event()), b.ok) for b in batches] == [(["fail-a", "b"], False)]
+            return batches[0], puts, app.trigger.uuid
+
+    batch, puts, mapping_uuid = asyncio.run(scenario())
+    if kind == "sns":
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        assert len(messages) == 1
+        body = json.loads(messages[0]["Body"])
+    else:
+        s3 = client("s3", moto.endpoint, REGION)
+        [obj] = s3.list_objects_v2(Bucket=name)["Contents"]
+        shard = puts[0][0]
+        pattern = (
+            rf"aws/lambda/{mapping_uuid}/{shard}/\d{{4}}/\d{{2}}/\d{{2}}/"
+            r"\d{4}-\d{2}-\d{2}T\d{2}\.\d{2}\.\d{2}-[0-9a-f-]{36}"
+        )
+        assert re.fullmatch(pattern, obj["Key"]), obj["Key"]
+        body = json.loads(s3.get_object(Bucket=name, Key=obj["Key"])["Body"].read())
+        # S3 gets the whole invocation event too: exactly what the function was sent.
+        assert body.pop("payload") == batch.event()
+    assert set(body) == {
+        "requestContext",
+        "responseContext",
+        "version",
+        "timestamp",
+        "KinesisBatchInfo",
+    }
+    assert body["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert body["requestContext"]["requestId"] == batch.request_id
+    assert body["requestContext"]["approximateInvokeCount"] == 1
+    assert body["responseContext"]["functionError"] == "Unhandled"
+    info = body["KinesisBatchInfo"]
+    assert info["startSequenceNumber"] == puts[0][1]
+    assert info["endSequenceNumber"] == puts[1][1]
+    assert info["batchSize"] == 2
+
+
 @pytest.mark.parametrize(
     ("sent", "expected"),
     [
@@ -502,6 +576,18 @@ def test_bad_mappings_are_refused_with_the_fix() -> None:
             "F.Events.K",
             "F",
             {"Stream": arn, "StartingPosition": "LATEST", "MaximumRecordAgeInSeconds": 30},
+            "Stream",
+        )
+    bad_target = {"Destination": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:f"}
+    with pytest.raises(streams.MappingConfigError, match="SQS queue, SNS topic or S3 bucket"):
+        streams.config.read(
+            "F.Events.K",
+            "F",
+            {
+                "Stream": arn,
+                "StartingPosition": "LATEST",
+                "DestinationConfig": {"OnFailure": bad_target},
+            },
             "Stream",
         )
     assert hashlib  # the handler hashes markers the same way
