@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 
 
 class CheckpointStore:
-    """The checkpoints of one mapping (`key`: its source ARN and function) in `folder`."""
+    """The checkpoints of one mapping in `folder`; `key` names the function and the stream's
+    incarnation (a recreated stream starts over: its sequence numbers begin again)."""
 
     def __init__(self, folder: Path, key: str) -> None:
         self.path = folder / "streams" / "checkpoints.sqlite3"

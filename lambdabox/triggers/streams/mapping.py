@@ -120,7 +120,8 @@ class StreamMappingTrigger:
         ctx = Context(m, self._source.arn, self._invoker, self._settings, sink, self.records)
         ctx.progress = self.progress
         if self._settings.state_dir is not None:
-            self._store = CheckpointStore(self._settings.state_dir, f"{m.source_arn} {m.function}")
+            key = f"{await self._source.identity()} {m.function}"
+            self._store = CheckpointStore(self._settings.state_dir, key)
         for shard_id in shards:
             group = [GroupWorker(ctx, shard_id) for _ in range(m.parallelization)]
             self.workers += group

@@ -119,6 +119,16 @@ class Source:
             )
         self.arn = latest
 
+    async def identity(self) -> str:
+        """This incarnation of the stream: its ARN, and for Kinesis its creation time (a
+        stream deleted and created again restarts its sequence numbers; a DynamoDB table's
+        new stream gets a new label in its ARN). Checkpoints are kept under it."""
+        if self.mapping.kind != "kinesis":
+            return self.arn
+        out = await self.call("describe_stream_summary", StreamName=self.mapping.source_name)
+        created = out["StreamDescriptionSummary"].get("StreamCreationTimestamp")
+        return f"{self.arn}@{_epoch(created) if created is not None else ''}"
+
     async def shards(self) -> list[str]:
         if self.mapping.kind == "kinesis":
             out = await self.call("list_shards", StreamName=self.mapping.source_name)

@@ -148,3 +148,24 @@ def test_without_state_dir_a_restart_starts_over(
     wait_for(lambda: any("end" in e for e in read_log(log)[count:]))
     assert second.stop() == 0
     assert read_log(log)[count]["start"][0] == sent[0]  # TRIM_HORIZON again
+
+
+def test_a_recreated_stream_does_not_reuse_an_old_checkpoint(
+    tmp_path: Path, launcher: UpLauncher
+) -> None:
+    # lambdabox's own moto each time: the second run's stream is new and numbers its
+    # records from the start again, so the first run's checkpoint must not skip them.
+    app, stream, log = _app(tmp_path)
+    state = ("--state-dir", str(tmp_path / "state"))
+    first = launcher.start(*state, cwd=app)
+    sent = _put(first.listing["awsEndpoint"], stream, 6)
+    wait_for(lambda: {s for e in read_log(log) if "end" in e for s in e["end"]} >= set(sent))
+    assert first.stop() == 0
+    count = len(read_log(log))
+    second = launcher.start(*state, cwd=app)
+    again = _put(second.listing["awsEndpoint"], stream, 2)
+    wait_for(
+        lambda: {s for e in read_log(log)[count:] if "end" in e for s in e["end"]} >= set(again)
+    )
+    assert second.stop() == 0
+    assert "resuming after checkpoint" not in second.stderr()
