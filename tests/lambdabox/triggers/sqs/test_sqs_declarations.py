@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from lambdabox.app.invoker import EmulatorInvoker
 from lambdabox.template.model import Resource, Template
 from lambdabox.triggers.sqs.declarations import declared_mappings
 from lambdabox.triggers.sqs.errors import SqsConfigError
@@ -168,7 +169,7 @@ def test_visibility_timeout_shorter_than_function_timeout_is_refused() -> None:
     )
     template = Template(path=Path("/tmp/t.yaml"), resources={"Jobs": queue, "Worker": fn})
     with pytest.raises(SqsConfigError, match=r"VisibilityTimeout 20 s, less than Worker\.Timeout"):
-        triggers(template, None, AppSettings())  # type: ignore[arg-type]
+        triggers(template, EmulatorInvoker({}), AppSettings())
 
 
 def test_mapping_from_command_line_flags() -> None:
@@ -201,7 +202,8 @@ def test_mappings_name_functions_by_logical_id() -> None:
     template = Template(
         path=Path("/tmp/t.yaml"), resources={"Worker": fn, "ByArn": by_arn, "ByName": by_name}
     )
-    lines = [t.describe()[0] for t in triggers(template, None, AppSettings())]  # type: ignore[arg-type]
+    made = triggers(template, EmulatorInvoker({}), AppSettings())
+    lines = [t.describe()[0] for t in made]
     assert [(line.function, line.text) for line in lines] == [
         ("Worker", "sqs jobs -> Worker (batch 10, window 0 s)"),
         ("Worker", "sqs jobs -> Worker (batch 2, window 0 s)"),
