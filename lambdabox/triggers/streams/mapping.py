@@ -122,16 +122,20 @@ class StreamMappingTrigger:
         if self._settings.state_dir is not None:
             key = f"{await self._source.identity()} {m.function}"
             self._store = CheckpointStore(self._settings.state_dir, key)
-        for shard_id in shards:
-            group = [GroupWorker(ctx, shard_id) for _ in range(m.parallelization)]
-            self.workers += group
-            progress = self.progress[shard_id] = ShardProgress(shard_id, self._store)
-            iterator = await self._resume(progress)
-            self._spawn(
-                self._read(shard_id, iterator, group, progress.checkpoint), f"read {shard_id}"
-            )
-            for worker in group:
-                self._spawn(worker.run(), f"batches {shard_id}")
+        try:
+            for shard_id in shards:
+                group = [GroupWorker(ctx, shard_id) for _ in range(m.parallelization)]
+                self.workers += group
+                progress = self.progress[shard_id] = ShardProgress(shard_id, self._store)
+                iterator = await self._resume(progress)
+                self._spawn(
+                    self._read(shard_id, iterator, group, progress.checkpoint), f"read {shard_id}"
+                )
+                for worker in group:
+                    self._spawn(worker.run(), f"batches {shard_id}")
+        except BaseException:
+            await self.close()  # no reader left behind, the checkpoint store closed
+            raise
 
     def _spawn(self, coro: Any, what: str) -> None:
         task = asyncio.create_task(
