@@ -98,7 +98,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--state-dir",
         type=Path,
         metavar="DIR",
-        help="keep queued asynchronous invocations here across restarts",
+        help="keep queued asynchronous invocations and stream checkpoints here across restarts",
     )
     parser.add_argument(
         "--sqs-endpoint",
