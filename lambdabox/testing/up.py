@@ -116,7 +116,8 @@ class UpProcess:
     def kill_tree(self) -> None:
         """SIGKILL `lambdabox up` and then every process below it (as when the machine or
         container it runs in dies): nothing gets to clean up or finish its batch."""
-        os.kill(self.proc.pid, signal.SIGSTOP)  # frozen first, so no child outlives it
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.proc.pid, signal.SIGSTOP)  # frozen first, so no child outlives it
         below = descendants(self.proc.pid)
         for pid in below:
             with contextlib.suppress(ProcessLookupError):
@@ -159,9 +160,12 @@ class UpLauncher:
 
     def close(self) -> None:
         for up in self.started:
-            if up.proc.poll() is None:
-                up.proc.kill()
-                up.proc.wait(10)
+            if up.proc.poll() is None:  # stopped as Ctrl-C would (its moto/broker too) ...
+                up.proc.terminate()
+                try:
+                    up.proc.wait(20)
+                except subprocess.TimeoutExpired:  # ... else nothing below it survives
+                    up.kill_tree()
             if up.proc.stdout is not None:
                 up.proc.stdout.close()
 
