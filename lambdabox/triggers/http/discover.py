@@ -14,6 +14,7 @@ from typing import Any
 from lambdabox.template.model import Resource, Template
 from lambdabox.triggers.http import raw
 from lambdabox.triggers.http.apis import api_from_resource, http_api_cors, implicit_api
+from lambdabox.triggers.http.authorizers import ApiAuth, api_auth, route_authorizer
 from lambdabox.triggers.http.errors import DeclarationError
 from lambdabox.triggers.http.model import (
     DEFAULT_ROUTE,
@@ -67,6 +68,7 @@ def discover(template: Template, invoker: FunctionInvoker) -> Declarations:
     seed = f"{template.account_id}/{template.region}/{template.stack_name}"
     apis: dict[str, Api] = {}
     definitions: dict[str, Mapping[str, Any]] = {}
+    auths: dict[str, ApiAuth] = {}
     for resource in root_first(template.of_type(*SAM_APIS)):
         where = f"{resource.type} {resource.path}"
         api = api_from_resource(resource, seed)
@@ -74,12 +76,26 @@ def discover(template: Template, invoker: FunctionInvoker) -> Declarations:
         if doc is not None:
             api = with_extensions(api, doc, where)
             definitions[resource.path] = doc
+            if _secured(doc):
+                found.notes.append(
+                    f"WARNING: {where}: the security of its DefinitionBody routes is NOT "
+                    "enforced locally (only Auth.Authorizers on function events run)"
+                )
         apis[resource.path] = api
         apis[api.api_id] = api
+        finder = functions.finder(resource.stack)
+        auths[api.name] = api_auth(resource.properties.get("Auth"), api, finder, where, found.notes)
+    for resource in template.of_type(
+        "AWS::ApiGateway::Authorizer", "AWS::ApiGatewayV2::Authorizer"
+    ):
+        found.notes.append(
+            f"WARNING: {resource.type} {resource.path} is NOT enforced locally: declare the "
+            "authorizer under Auth.Authorizers of an AWS::Serverless::Api/HttpApi to run it"
+        )
     for fn in root_first(template.functions()):
         if fn.path in functions.absent:
             continue
-        _function_events(fn, apis, seed, found)
+        _function_events(fn, apis, auths, seed, found)
         config = fn.properties.get("FunctionUrlConfig")
         if config is not None:
             found.urls.append(_url(fn.path, config, fn.stack, f"{fn.path}.FunctionUrlConfig", seed))
@@ -94,7 +110,19 @@ def discover(template: Template, invoker: FunctionInvoker) -> Declarations:
     return found
 
 
-def _function_events(fn: Resource, apis: Mapping[str, Api], seed: str, found: Declarations) -> None:
+def _secured(doc: Mapping[str, Any]) -> bool:
+    components = doc.get("components")
+    schemes = components.get("securitySchemes") if isinstance(components, Mapping) else None
+    return bool(doc.get("securityDefinitions") or schemes or doc.get("security"))
+
+
+def _function_events(
+    fn: Resource,
+    apis: Mapping[str, Api],
+    auths: Mapping[str, ApiAuth],
+    seed: str,
+    found: Declarations,
+) -> None:
     events = fn.properties.get("Events") or {}
     if not isinstance(events, Mapping):
         raise DeclarationError(fn.path, "Events is not a map", "give each event a name")
@@ -127,7 +155,9 @@ def _function_events(fn: Resource, apis: Mapping[str, Api], seed: str, found: De
         if method == "X-AMAZON-APIGATEWAY-ANY-METHOD":
             method = "ANY"
         timeout = _timeout(props.get("TimeoutInMillis"), api.kind, where)
-        found.add(Route(api, method, path, fn.path, payload, where, timeout))
+        key = DEFAULT_ROUTE if path == DEFAULT_ROUTE else f"{method} {path}"
+        guard = route_authorizer(auths.get(api.name), props.get("Auth"), key, where, found.notes)
+        found.add(Route(api, method, path, fn.path, payload, where, timeout, guard))
 
 
 def _timeout(value: Any, kind: str, where: str) -> float:
