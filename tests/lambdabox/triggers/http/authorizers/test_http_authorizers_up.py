@@ -37,7 +37,8 @@ def _base(up: UpProcess) -> str:
 
 
 def _api_id(up: UpProcess, api: str) -> str:
-    return next(t["detail"]["api_id"] for t in up.listing["triggers"] if t["detail"]["api"] == api)
+    found = (t["detail"]["api_id"] for t in up.listing["triggers"] if t["detail"]["api"] == api)
+    return str(next(found))
 
 
 def _get(up: UpProcess, path: str, method: str = "GET", **headers: str) -> Response:
