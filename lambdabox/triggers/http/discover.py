@@ -85,6 +85,12 @@ def discover(template: Template, invoker: FunctionInvoker) -> Declarations:
         apis[api.api_id] = api
         finder = functions.finder(resource.stack)
         auths[api.name] = api_auth(resource.properties.get("Auth"), api, finder, where, found.notes)
+        for guard in auths[api.name].authorizers.values():
+            if guard.function in functions.absent:
+                found.notes.append(
+                    f"{where}: authorizer {guard.name}'s function {guard.function} is not run "
+                    "(--function); its routes answer 500"
+                )
     for resource in template.of_type(
         "AWS::ApiGateway::Authorizer", "AWS::ApiGatewayV2::Authorizer"
     ):
