@@ -9,7 +9,7 @@ and the 1.0 request fields without the body).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -38,6 +38,13 @@ _V2_FIELDS = (
     "pathParameters",
     "stageVariables",
 )
+
+
+_CONTEXT_ALIASES: dict[str, Callable[[Incoming], str | None]] = {
+    "identity.sourceIp": lambda inc: inc.source_ip,
+    "identity.userAgent": lambda inc: inc.header("user-agent"),
+    "httpMethod": lambda inc: inc.method,
+}
 
 
 def method_arn(api: Api, method: str, path: str, region: str, account_id: str) -> str:
@@ -70,6 +77,8 @@ def identity_values(
             values.append(",".join(query) if query else None)
         elif source.kind == "stage":
             values.append(api.stage_variables.get(source.name))
+        elif source.name in _CONTEXT_ALIASES:  # $context.identity.sourceIp on an HTTP API
+            values.append(_CONTEXT_ALIASES[source.name](inc))
         else:
             values.append(_context_value(context, source.name))
     return values
