@@ -202,3 +202,45 @@ def test_bad_auth_declarations_stop_with_the_fix(
         err = proc.stderr()
     assert message in err
     assert "Traceback" not in err
+
+
+GLOBALS_TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function: {Runtime: python3.11, CodeUri: src/}
+  HttpApi:
+    Auth:
+      DefaultAuthorizer: Simple
+      Authorizers:
+        Simple:
+          FunctionArn: !GetAtt SimpleAuthFunction.Arn
+          AuthorizerPayloadFormatVersion: "2.0"
+          EnableSimpleResponses: true
+          Identity: {Headers: [Authorization]}
+Resources:
+  SimpleAuthFunction:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: auth.simple}
+  EchoFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Events:
+        Get: {Type: HttpApi, Properties: {Path: /x, Method: get}}
+"""
+
+
+def test_globals_authorizer_guards_the_implicit_http_api(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "src").symlink_to(SCENARIO / "src")
+    (app / "template.yaml").write_text(GLOBALS_TEMPLATE)
+    with UpLauncher(tmp_path) as launcher:
+        up = launcher.start(cwd=app)
+        route = up.listing["triggers"][0]["detail"]
+        assert (route["api"], route["authorizer"]) == ("ServerlessHttpApi", "Simple")
+        missing = request("GET", route["url"])
+        assert (missing.status, missing.body) == (401, UNAUTHORIZED)
+        allowed = request("GET", route["url"], [("Authorization", "allow-x")])
+        assert _authorizer(allowed)["lambda"]["user"] == "allow-x"
+        assert up.stop() == 0
