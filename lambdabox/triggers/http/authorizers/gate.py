@@ -31,6 +31,8 @@ from lambdabox.triggers.http.model import HTTP_API
 from lambdabox.triggers.http.responses import Reply
 from lambdabox.triggers.ports import AppSettings, FunctionInvoker, UnknownFunction
 
+CACHE_LIMIT = 10_000  # cached authorizer results kept at most (distinct identities)
+
 
 class _Malformed(ValueError):
     """The authorizer's answer is not one the service accepts."""
@@ -130,8 +132,20 @@ class Gate:
             verdict = outcome
             latency = int((time.monotonic() - started) * 1000)
             if authorizer.caches:
-                self._cache[key] = (time.monotonic() + authorizer.ttl_s, verdict)
+                self._remember(key, verdict, authorizer.ttl_s)
         return self._decide(authorizer, verdict, arn, latency)
+
+    def _remember(self, key: tuple[str, str, tuple[str, ...]], verdict: _Verdict, ttl: int) -> None:
+        """Cache a verdict; past CACHE_LIMIT entries the expired ones go, then the oldest."""
+        now = time.monotonic()
+        cache = self._cache
+        cache.pop(key, None)
+        if len(cache) >= CACHE_LIMIT:
+            for stale in [k for k, (expires, _) in cache.items() if expires <= now]:
+                del cache[stale]
+            while len(cache) >= CACHE_LIMIT:
+                del cache[next(iter(cache))]
+        cache[key] = (now + ttl, verdict)
 
     async def _run(self, authorizer: Authorizer, event: dict[str, Any]) -> _Verdict | Reply:
         kind = authorizer.api_kind
