@@ -24,7 +24,9 @@ FunctionName, logical id or ARN:
   lambdabox invoke Hello --port 3001
 HTTP triggers (HttpApi/Api events, function URLs) answer on --http-port (as
 `sam local start-api`), schedules fire at their wall-clock minute, queues and streams are
-polled. On start one line per function and per trigger is printed (--json: one JSON
+polled. Lambda authorizers (Auth.Authorizers with FunctionArn) run before their routes;
+routes behind JWT, Cognito or AWS_IAM authorization are named in a warning (not
+enforced). On start one line per function and per trigger is printed (--json: one JSON
 document on stdout). Function logs follow, each line prefixed with [LogicalId].
 
 Modes: `process` runs each function's code folder with this Python's runtime interface
