@@ -15,6 +15,7 @@ from lambdabox.template.model import Resource, Template
 from lambdabox.triggers.http import raw
 from lambdabox.triggers.http.apis import api_from_resource, http_api_cors, implicit_api
 from lambdabox.triggers.http.authorizers import ApiAuth, api_auth, route_authorizer
+from lambdabox.triggers.http.authorizers.definitions import guard_definition_routes
 from lambdabox.triggers.http.errors import DeclarationError
 from lambdabox.triggers.http.model import (
     DEFAULT_ROUTE,
@@ -76,11 +77,6 @@ def discover(template: Template, invoker: FunctionInvoker) -> Declarations:
         if doc is not None:
             api = with_extensions(api, doc, where)
             definitions[resource.path] = doc
-            if _secured(doc):
-                found.notes.append(
-                    f"WARNING: {where}: the security of its DefinitionBody routes is NOT "
-                    "enforced locally (only Auth.Authorizers on function events run)"
-                )
         apis[resource.path] = api
         apis[api.api_id] = api
         finder = functions.finder(resource.stack)
@@ -108,18 +104,14 @@ def discover(template: Template, invoker: FunctionInvoker) -> Declarations:
     for name, doc in definitions.items():
         api = apis[name]
         where = f"{name}.DefinitionBody"
-        for route in definition_routes(api, doc, functions.finder(api.stack), where, found.notes):
+        finder = functions.finder(api.stack)
+        routes = definition_routes(api, doc, finder, where, found.notes)
+        for route in guard_definition_routes(routes, doc, auths[name], finder, found.notes):
             found.add(route)
     for resource in root_first(template.of_type("AWS::Lambda::Url")):
         _lambda_url(resource, functions, seed, found)
     raw.discover(template, functions, seed, found)
     return found
-
-
-def _secured(doc: Mapping[str, Any]) -> bool:
-    components = doc.get("components")
-    schemes = components.get("securitySchemes") if isinstance(components, Mapping) else None
-    return bool(doc.get("securityDefinitions") or schemes or doc.get("security"))
 
 
 def _function_events(

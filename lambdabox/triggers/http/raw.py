@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from lambdabox.template.model import Resource, Template
 from lambdabox.triggers.http.apis import binary_media_types, http_api_cors
+from lambdabox.triggers.http.authorizers.declare import ApiAuth
+from lambdabox.triggers.http.authorizers.definitions import guard_definition_routes
 from lambdabox.triggers.http.errors import DeclarationError
 from lambdabox.triggers.http.model import DEFAULT_ROUTE, HTTP_API, REST_API, Api, Route, service_id
 from lambdabox.triggers.http.openapi import definition_routes, load_definition, with_extensions
@@ -55,9 +57,9 @@ def _v2(template: Template, functions: Functions, seed: str, found: Declarations
         doc = load_definition(props, template.folder, where)
         if doc is not None:
             api = with_extensions(api, doc, where)
-            for route in definition_routes(
-                api, doc, functions.finder(res.stack), where, found.notes
-            ):
+            finder = functions.finder(res.stack)
+            routes = definition_routes(api, doc, finder, where, found.notes)
+            for route in guard_definition_routes(routes, doc, ApiAuth(), finder, found.notes):
                 found.add(route)
         apis[res.path] = apis[api.api_id] = api
         target = props.get("Target")
@@ -116,9 +118,9 @@ def _rest(template: Template, functions: Functions, seed: str, found: Declaratio
         doc = load_definition(props, template.folder, where)
         if doc is not None:
             api = with_extensions(api, doc, where)
-            for route in definition_routes(
-                api, doc, functions.finder(res.stack), where, found.notes
-            ):
+            finder = functions.finder(res.stack)
+            routes = definition_routes(api, doc, finder, where, found.notes)
+            for route in guard_definition_routes(routes, doc, ApiAuth(), finder, found.notes):
                 found.add(route)
         apis[res.path] = apis[api.api_id] = api
     resources = {r.path: r for r in template.of_type("AWS::ApiGateway::Resource")}
