@@ -87,13 +87,6 @@ def discover(template: Template, invoker: FunctionInvoker) -> Declarations:
                     f"{where}: authorizer {guard.name}'s function {guard.function} is not run "
                     "(--function); its routes answer 500"
                 )
-    for resource in template.of_type(
-        "AWS::ApiGateway::Authorizer", "AWS::ApiGatewayV2::Authorizer"
-    ):
-        found.notes.append(
-            f"WARNING: {resource.type} {resource.path} is NOT enforced locally: declare the "
-            "authorizer under Auth.Authorizers of an AWS::Serverless::Api/HttpApi to run it"
-        )
     for fn in root_first(template.functions()):
         if fn.path in functions.absent:
             continue
