@@ -119,7 +119,7 @@ class Gate:
         key = (authorizer.api, authorizer.name, tuple(given))
         cached = self._cache.get(key) if authorizer.caches else None
         latency = 0
-        if cached is not None and cached[0] > time.monotonic():
+        if cached is not None and cached[0] > s.clock.now():
             verdict = cached[1]
         else:
             started = time.monotonic()
@@ -136,8 +136,9 @@ class Gate:
         return self._decide(authorizer, verdict, arn, latency)
 
     def _remember(self, key: tuple[str, str, tuple[str, ...]], verdict: _Verdict, ttl: int) -> None:
-        """Cache a verdict; past CACHE_LIMIT entries the expired ones go, then the oldest."""
-        now = time.monotonic()
+        """Cache a verdict; past CACHE_LIMIT entries the expired ones go, then the oldest.
+        Expiry is on the application's clock (the pytest fixture's clock moves it)."""
+        now = self._settings.clock.now()
         cache = self._cache
         cache.pop(key, None)
         if len(cache) >= CACHE_LIMIT:
