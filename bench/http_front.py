@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,11 +19,12 @@ import threading
 import time
 from pathlib import Path
 
+from bench import http_sam
 from runtime_interface._http import Connection
 
 HANDLERS = Path(__file__).resolve().parent / "handlers"
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
-SAM_IMAGE = "public.ecr.aws/lambda/python:3.11"
+_SAM_NOT_MEASURED: list[str] = []  # why `sam local start-api` was not measured, if it was not
 
 
 def _quiet(_line: str) -> None:
@@ -114,30 +113,6 @@ def _parallel(
     return sum(done) / seconds, sum(refused)
 
 
-def sam_skip_reason() -> str | None:
-    """Why `sam local start-api` cannot be measured here (None: it could be)."""
-    reasons = []
-    if shutil.which("sam") is None:
-        reasons.append("the SAM CLI is not installed (aws-sam-cli from PyPI would be)")
-    try:
-        socket.getaddrinfo("public.ecr.aws", 443)
-    except OSError:
-        reasons.append("public.ecr.aws does not resolve: no container registry is reachable")
-    inspect = (
-        subprocess.run(["docker", "image", "inspect", SAM_IMAGE], capture_output=True, check=False)
-        if shutil.which("docker")
-        else None
-    )
-    if inspect is None or inspect.returncode != 0:
-        reasons.append(f"{SAM_IMAGE} (the image every SAM function container runs) is not present")
-    if not reasons:
-        return None
-    return (
-        "sam local start-api: skipped: it runs each function in a Docker container of "
-        f"{SAM_IMAGE} (with its RIE layer added); " + "; ".join(reasons)
-    )
-
-
 def measure(quick: bool) -> dict[str, float]:
     """Start the application, measure both paths, stop it; figures keyed by name."""
     proc = subprocess.Popen(
@@ -180,7 +155,6 @@ def measure(quick: bool) -> dict[str, float]:
             r[f"http_{name}_par8_per_s"] = statistics.median(par[name])
             r[f"http_{name}_par8_refused"] = float(refused[name])
         r["http_event_bytes"] = float(len(event))
-        return r
     finally:
         if proc.stdin is not None:
             proc.stdin.close()
@@ -191,6 +165,12 @@ def measure(quick: bool) -> dict[str, float]:
             proc.wait(10)
         if proc.stdout is not None:
             proc.stdout.close()
+    # Then `sam local start-api` next to `lambdabox up` (bench/http_sam.py), once the
+    # application above has stopped.
+    figures, reason = http_sam.measure(quick)
+    r.update(figures)
+    _SAM_NOT_MEASURED[:] = [reason] if reason else []
+    return r
 
 
 def report(r: dict[str, float]) -> bool:
@@ -211,10 +191,8 @@ def report(r: dict[str, float]) -> bool:
             f"  non-200 answers under load: front {r['http_front_par8_refused']:.0f}, "
             f"Invoke API {r['http_invoke_par8_refused']:.0f}"
         )
-    reason = sam_skip_reason()
-    if reason:
-        print(reason)
-    return missed
+    sam_missed = http_sam.report(r, _SAM_NOT_MEASURED[0] if _SAM_NOT_MEASURED else None)
+    return missed or sam_missed
 
 
 if __name__ == "__main__":

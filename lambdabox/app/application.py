@@ -83,7 +83,7 @@ class Application:
             c.template,
             document=c.document,
             overrides=c.overrides,
-            stack=Stack(c.region, c.account_id, c.stack_name),
+            stack=Stack(c.region, c.account_id, c.stack_name, c.import_values),
             endpoints=endpoints,
         )
 

@@ -19,6 +19,7 @@ class AppConfig:
     template: Path  # the template file (for a synthesised one: where relative paths start)
     document: Mapping[str, Any] | None = None  # a synthesised template; None: read `template`
     overrides: Mapping[str, str] = field(default_factory=dict)
+    import_values: Mapping[str, str] = field(default_factory=dict)  # exports for !ImportValue
     mode: str | None = None  # None: process when every function is a Python zip function
     host: str = "127.0.0.1"
     port: int = 3001

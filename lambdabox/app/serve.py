@@ -29,6 +29,7 @@ def app_config(
 
     common: dict[str, Any] = {
         "overrides": parse_overrides(args.parameter_overrides),
+        "import_values": dict(item.split("=", 1) for item in args.import_value),
         "mode": args.mode,
         "host": args.host,
         "port": args.port,

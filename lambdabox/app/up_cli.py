@@ -14,6 +14,7 @@ SIGTERM; then every environment, container and helper process is stopped and rem
   lambdabox up                                  ./template.yaml (or .yml, .json)
   lambdabox up infra/template.yaml --parameter-overrides Stage=dev Size=512
   lambdabox up --function Hello --function Orders --env-vars env.json
+  lambdabox up --import-value shared-TableName=orders     a value for !ImportValue
   lambdabox up --handler app.handler --code src --schedule 'rate(5 minutes)'
   lambdabox up --image my-function:dev --http-port 8000
 
@@ -23,7 +24,9 @@ FunctionName, logical id or ARN:
   lambdabox invoke Hello --port 3001
 HTTP triggers (HttpApi/Api events, function URLs) answer on --http-port (as
 `sam local start-api`), schedules fire at their wall-clock minute, queues and streams are
-polled. On start one line per function and per trigger is printed (--json: one JSON
+polled. Lambda authorizers (Auth.Authorizers with FunctionArn) run before their routes;
+routes behind JWT, Cognito or AWS_IAM authorization are named in a warning (not
+enforced). On start one line per function and per trigger is printed (--json: one JSON
 document on stdout). Function logs follow, each line prefixed with [LogicalId].
 
 Modes: `process` runs each function's code folder with this Python's runtime interface
@@ -56,6 +59,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="NAME=VALUE",
         help="template parameters (also SAM's ParameterKey=NAME,ParameterValue=VALUE form)",
+    )
+    parser.add_argument(
+        "--import-value",
+        action="append",
+        default=[],
+        metavar="EXPORT=VALUE",
+        help="the value of another stack's export, for !ImportValue EXPORT (repeatable); "
+        "an export used by a function, API or trigger and not given stops the start",
     )
     parser.add_argument("--port", type=int, default=3001, help="Invoke API port (default 3001)")
     parser.add_argument(
@@ -152,6 +163,9 @@ def _usage(args: argparse.Namespace) -> str | None:
         return "give --handler (process mode) or --image (container mode), not both"
     if (args.schedule or args.sqs) and not (args.handler or args.image):
         return "--schedule and --sqs go with --handler or --image (a template has its events)"
+    for item in args.import_value:
+        if not item.partition("=")[0] or "=" not in item:
+            return f"--import-value {item!r}: write EXPORT=VALUE (e.g. shared-VpcId=vpc-123)"
     if args.max_concurrency < 1:
         return "--max-concurrency must be at least 1"
     if not args.retry_delay_scale > 0:

@@ -122,6 +122,7 @@ class LambdaApp:
         env_vars: Path | None = None,
         retry_delay_scale: float = 0.001,
         start_time: float | None = None,
+        import_values: Mapping[str, str] | None = None,
     ) -> None:
         self.clock = manual_clock(start_time)
         self.calls: list[Call] = []
@@ -131,6 +132,7 @@ class LambdaApp:
         self.config = AppConfig(
             template=template.resolve(),
             overrides=dict(parameter_overrides or {}),
+            import_values=dict(import_values or {}),
             mode=mode,
             port=free_port(),
             http_port=free_port(),

@@ -125,8 +125,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def lambda_app_factory() -> Iterator[Callable[..., LambdaApp]]:
     """Factory: `lambda_app_factory(template, parameter_overrides=None, mode=None,
-    functions=(), env_vars=None)` -> a running LambdaApp, one per distinct set of options
-    for the whole session."""
+    functions=(), env_vars=None, import_values=None)` -> a running LambdaApp, one per
+    distinct set of options for the whole session."""
     running: dict[tuple[Any, ...], LambdaApp] = {}
 
     def make(template: str | Path, **options: Any) -> LambdaApp:

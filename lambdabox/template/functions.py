@@ -78,10 +78,16 @@ def find_in_map(r: Resolver, arg: Any, where: str) -> Any:
 
 def import_value(r: Resolver, arg: Any, where: str) -> str:
     name = r.string(arg, where, "!ImportValue")
-    r.warn(
-        f"{where}: !ImportValue {name!r} names another stack's export, which does not run "
-        "here; it resolves to an empty string (pass the value as a parameter instead)"
-    )
+    if name in r.imports:
+        return r.imports[name]
+    fix = f"pass its value: lambdabox up --import-value {name}=VALUE"
+    if r.runs_locally(where):  # a function would run with a wrong value: refuse
+        raise ResolveError(
+            f"!ImportValue {name!r} names another stack's export, which has no value here",
+            where=where,
+            fix=fix,
+        )
+    r.warn(f"{where}: !ImportValue {name!r} resolves to an empty string ({fix})")
     return ""
 
 

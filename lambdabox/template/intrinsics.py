@@ -47,6 +47,8 @@ class Resolver:
         get_att: Callable[[str, str, str], Any],
         warn: Callable[[str], None],
         region: str,
+        imports: Mapping[str, str] | None = None,
+        runs_locally: Callable[[str], bool] = lambda _where: False,
     ) -> None:
         self._parameters = parameters
         self._pseudo = pseudo
@@ -56,6 +58,8 @@ class Resolver:
         self._get_att = get_att
         self.warn = warn
         self.region = region
+        self.imports = imports or {}
+        self.runs_locally = runs_locally  # an unresolved !ImportValue there is an error
         self._condition_values: dict[str, bool] = {}
         self._evaluating: set[str] = set()
 

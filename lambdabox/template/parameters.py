@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lambdabox.template.errors import ParameterError
@@ -25,6 +25,8 @@ class Stack:
     region: str = "us-east-1"
     account_id: str = "123456789012"
     name: str = "lambdabox"
+    # Other stacks' exports, for `!ImportValue` (`--import-value NAME=VALUE`).
+    imports: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def partition(self) -> str:

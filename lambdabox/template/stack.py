@@ -24,6 +24,7 @@ from lambdabox.template.parameters import Stack, resolve_parameters, ssm_paramet
 from lambdabox.template.paths import absolutise, is_remote
 from lambdabox.template.support import (
     NESTED_TYPES,
+    RUN_LOCALLY,
     implicit_resources,
     warnings_for,
     with_implicit_apis,
@@ -81,7 +82,17 @@ class StackResolver:
             get_att=self._get_att,
             warn=lambda line: self.result.warnings.append(self._label + line),
             region=stack.region,
+            imports=stack.imports,
+            runs_locally=self._runs_locally,
         )
+
+    def _runs_locally(self, where: str) -> bool:
+        """Whether `where` (`Resources.X.Properties...`) is in a resource run locally."""
+        parts = where.split(".", 2)
+        if len(parts) < 2 or parts[0] != "Resources":
+            return False
+        body = self._raw.get(parts[1])
+        return isinstance(body, dict) and body.get("Type") in RUN_LOCALLY
 
     def _value(self, node: Any, where: str) -> Any:
         return self._resolver.value(node, where)
@@ -160,7 +171,12 @@ class StackResolver:
                 k: ",".join(map(str, v)) if isinstance(v, list) else str(v)
                 for k, v in params.items()
             },
-            Stack(self._stack.region, self._stack.account_id, f"{self._stack.name}-{logical_id}"),
+            Stack(
+                self._stack.region,
+                self._stack.account_id,
+                f"{self._stack.name}-{logical_id}",
+                self._stack.imports,
+            ),
             self._endpoints,
             (*self._prefix, logical_id),
             self._parents,

@@ -26,6 +26,8 @@ RUN_LOCALLY = frozenset(
         "AWS::ApiGatewayV2::Api",
         "AWS::ApiGatewayV2::Route",
         "AWS::ApiGatewayV2::Integration",
+        "AWS::ApiGateway::Authorizer",
+        "AWS::ApiGatewayV2::Authorizer",
         "AWS::Events::Rule",
         "AWS::Scheduler::Schedule",
         "AWS::SQS::Queue",

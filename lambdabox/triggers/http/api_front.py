@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from lambdabox.emulator.httpserver import Request, Responder
 from lambdabox.triggers.http import cors
+from lambdabox.triggers.http.authorizers import Gate, Granted
 from lambdabox.triggers.http.events import Incoming, event_v1, event_v2
 from lambdabox.triggers.http.front import Front, read_body, send
 from lambdabox.triggers.http.matching import Match, RouteTable
@@ -17,6 +18,7 @@ from lambdabox.triggers.http.model import (
     HTTP_API_TIMEOUT_S,
     REST_API,
     REST_API_TIMEOUT_S,
+    Api,
     Route,
 )
 from lambdabox.triggers.http.responses import (
@@ -50,6 +52,7 @@ class ApiFront(Front):
         self._missing_kind = HTTP_API if HTTP_API in kinds or not kinds else REST_API
         self._cors_apis = [r.api for r in routes if r.api.cors is not None]
         self._stages = {r.api.stage for r in routes if r.api.stage != "$default"}
+        self._gate = Gate(invoker, settings)
 
     def describe(self) -> Sequence[TriggerLine]:
         lines = []
@@ -57,12 +60,14 @@ class ApiFront(Front):
             api = route.api
             shown = "/*" if route.path == DEFAULT_ROUTE else route.path
             kind = "HTTP API" if api.kind == HTTP_API else "REST API"
+            guard = route.authorizer.name if route.authorizer is not None else None
             lines.append(
                 TriggerLine(
                     kind="http",
                     function=route.function,
                     text=f"{route.method} {self.base_url}{shown} -> {route.function} "
-                    f"({kind} {api.name}, stage {api.stage}, payload {route.payload})",
+                    f"({kind} {api.name}, stage {api.stage}, payload {route.payload}"
+                    + (f", authorizer {guard})" if guard else ")"),
                     detail={
                         "method": route.method,
                         "path": route.path,
@@ -73,6 +78,7 @@ class ApiFront(Front):
                         "api_id": api.api_id,
                         "stage": api.stage,
                         "payload_format": route.payload,
+                        "authorizer": guard,
                     },
                 )
             )
@@ -113,6 +119,13 @@ class ApiFront(Front):
         else:
             event = event_v2(inc, api, match, account)
         request_id = event["requestContext"]["requestId"]
+        if route.authorizer is not None:
+            context = event["requestContext"]
+            verdict = await self._gate.check(route.authorizer, inc, match, context, request_id)
+            if not isinstance(verdict, Granted):
+                send(responder, verdict, self._extra(api, request_id, headers))
+                return
+            context["authorizer"] = dict(verdict.authorizer)
         limit = route.timeout_s or (
             HTTP_API_TIMEOUT_S if api.kind == HTTP_API else REST_API_TIMEOUT_S
         )
@@ -134,15 +147,19 @@ class ApiFront(Front):
             reply = reply_v2(result)
         if reply is None:
             reply = error_reply(api.kind, FUNCTION_ERROR)
-        extra: list[tuple[str, str]] = []
-        if api.kind == HTTP_API:
-            extra.append(("apigw-requestid", request_id))
-            if api.cors is not None:
-                reply = Reply(reply.status, tuple(cors.without_cors(reply.headers)), reply.body)
-                extra.extend(cors.response_fields(api.cors, headers.get("origin")))
-        else:
-            extra.append(("x-amzn-RequestId", request_id))
-        send(responder, reply, extra)
+        if api.kind == HTTP_API and api.cors is not None:
+            reply = Reply(reply.status, tuple(cors.without_cors(reply.headers)), reply.body)
+        send(responder, reply, self._extra(api, request_id, headers))
+
+    @staticmethod
+    def _extra(api: Api, request_id: str, headers: Mapping[str, str]) -> list[tuple[str, str]]:
+        """The fields the API adds to every answer: its request id, and CORS (HTTP APIs)."""
+        if api.kind != HTTP_API:
+            return [("x-amzn-RequestId", request_id)]
+        extra = [("apigw-requestid", request_id)]
+        if api.cors is not None:
+            extra.extend(cors.response_fields(api.cors, headers.get("origin")))
+        return extra
 
     def _staged_match(self, method: str, path: str) -> tuple[str, Match | None]:
         """A match for a path that starts with its API's stage (`/Prod/hello`), as the

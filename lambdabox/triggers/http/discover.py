@@ -14,6 +14,8 @@ from typing import Any
 from lambdabox.template.model import Resource, Template
 from lambdabox.triggers.http import raw
 from lambdabox.triggers.http.apis import api_from_resource, http_api_cors, implicit_api
+from lambdabox.triggers.http.authorizers import ApiAuth, api_auth, route_authorizer
+from lambdabox.triggers.http.authorizers.definitions import guard_definition_routes
 from lambdabox.triggers.http.errors import DeclarationError
 from lambdabox.triggers.http.model import (
     DEFAULT_ROUTE,
@@ -67,6 +69,7 @@ def discover(template: Template, invoker: FunctionInvoker) -> Declarations:
     seed = f"{template.account_id}/{template.region}/{template.stack_name}"
     apis: dict[str, Api] = {}
     definitions: dict[str, Mapping[str, Any]] = {}
+    auths: dict[str, ApiAuth] = {}
     for resource in root_first(template.of_type(*SAM_APIS)):
         where = f"{resource.type} {resource.path}"
         api = api_from_resource(resource, seed)
@@ -76,17 +79,27 @@ def discover(template: Template, invoker: FunctionInvoker) -> Declarations:
             definitions[resource.path] = doc
         apis[resource.path] = api
         apis[api.api_id] = api
+        finder = functions.finder(resource.stack)
+        auths[api.name] = api_auth(resource.properties.get("Auth"), api, finder, where, found.notes)
+        for guard in auths[api.name].authorizers.values():
+            if guard.function in functions.absent:
+                found.notes.append(
+                    f"{where}: authorizer {guard.name}'s function {guard.function} is not run "
+                    "(--function); its routes answer 500"
+                )
     for fn in root_first(template.functions()):
         if fn.path in functions.absent:
             continue
-        _function_events(fn, apis, seed, found)
+        _function_events(fn, apis, auths, seed, found)
         config = fn.properties.get("FunctionUrlConfig")
         if config is not None:
             found.urls.append(_url(fn.path, config, fn.stack, f"{fn.path}.FunctionUrlConfig", seed))
     for name, doc in definitions.items():
         api = apis[name]
         where = f"{name}.DefinitionBody"
-        for route in definition_routes(api, doc, functions.finder(api.stack), where, found.notes):
+        finder = functions.finder(api.stack)
+        routes = definition_routes(api, doc, finder, where, found.notes)
+        for route in guard_definition_routes(routes, doc, auths[name], finder, found.notes):
             found.add(route)
     for resource in root_first(template.of_type("AWS::Lambda::Url")):
         _lambda_url(resource, functions, seed, found)
@@ -94,7 +107,13 @@ def discover(template: Template, invoker: FunctionInvoker) -> Declarations:
     return found
 
 
-def _function_events(fn: Resource, apis: Mapping[str, Api], seed: str, found: Declarations) -> None:
+def _function_events(
+    fn: Resource,
+    apis: Mapping[str, Api],
+    auths: Mapping[str, ApiAuth],
+    seed: str,
+    found: Declarations,
+) -> None:
     events = fn.properties.get("Events") or {}
     if not isinstance(events, Mapping):
         raise DeclarationError(fn.path, "Events is not a map", "give each event a name")
@@ -127,7 +146,9 @@ def _function_events(fn: Resource, apis: Mapping[str, Api], seed: str, found: De
         if method == "X-AMAZON-APIGATEWAY-ANY-METHOD":
             method = "ANY"
         timeout = _timeout(props.get("TimeoutInMillis"), api.kind, where)
-        found.add(Route(api, method, path, fn.path, payload, where, timeout))
+        key = DEFAULT_ROUTE if path == DEFAULT_ROUTE else f"{method} {path}"
+        guard = route_authorizer(auths.get(api.name), props.get("Auth"), key, where, found.notes)
+        found.add(Route(api, method, path, fn.path, payload, where, timeout, guard))
 
 
 def _timeout(value: Any, kind: str, where: str) -> float:

@@ -6,6 +6,10 @@ import base64
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lambdabox.triggers.http.authorizers.model import Authorizer
 
 HTTP_API = "http"  # API Gateway HTTP API (payload 2.0 or 1.0)
 REST_API = "rest"  # API Gateway REST API (payload 1.0)
@@ -56,6 +60,8 @@ class Route:
     # The integration timeout: the API answers on its own when the function takes longer
     # (HTTP API 30 s at most, REST 29 s by default; `TimeoutInMillis` lowers it).
     timeout_s: float | None = None
+    # The Lambda authorizer run before the function (None: the route is not guarded here).
+    authorizer: Authorizer | None = None
 
     @property
     def route_key(self) -> str:

@@ -8,11 +8,15 @@ tree and `AWS::ApiGateway::Method`s of integration type AWS_PROXY.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from lambdabox.template.model import Resource, Template
 from lambdabox.triggers.http.apis import binary_media_types, http_api_cors
+from lambdabox.triggers.http.authorizers.declare import ApiAuth
+from lambdabox.triggers.http.authorizers.definitions import guard_definition_routes
+from lambdabox.triggers.http.authorizers.model import Authorizer
+from lambdabox.triggers.http.authorizers.raw_resources import V1, V2, raw_authorizer, raw_guard
 from lambdabox.triggers.http.errors import DeclarationError
 from lambdabox.triggers.http.model import DEFAULT_ROUTE, HTTP_API, REST_API, Api, Route, service_id
 from lambdabox.triggers.http.openapi import definition_routes, load_definition, with_extensions
@@ -55,9 +59,9 @@ def _v2(template: Template, functions: Functions, seed: str, found: Declarations
         doc = load_definition(props, template.folder, where)
         if doc is not None:
             api = with_extensions(api, doc, where)
-            for route in definition_routes(
-                api, doc, functions.finder(res.stack), where, found.notes
-            ):
+            finder = functions.finder(res.stack)
+            routes = definition_routes(api, doc, finder, where, found.notes)
+            for route in guard_definition_routes(routes, doc, ApiAuth(), finder, found.notes):
                 found.add(route)
         apis[res.path] = apis[api.api_id] = api
         target = props.get("Target")
@@ -70,6 +74,7 @@ def _v2(template: Template, functions: Functions, seed: str, found: Declarations
                 continue
             method, path = _split_route_key(str(props.get("RouteKey") or DEFAULT_ROUTE), where)
             found.add(Route(api, method, path, function, "2.0", f"{where} Target"))
+    guards = _authorizers(template, V2, "ApiId", apis, functions)
     integrations: dict[str, tuple[Api, str, str]] = {}
     for res in template.of_type("AWS::ApiGatewayV2::Integration"):
         props = res.properties
@@ -91,7 +96,9 @@ def _v2(template: Template, functions: Functions, seed: str, found: Declarations
             continue
         api, function, payload = integration
         method, path = _split_route_key(str(res.properties.get("RouteKey", "")), where)
-        found.add(Route(api, method, path, function, payload, where))
+        key = DEFAULT_ROUTE if path == DEFAULT_ROUTE else f"{method} {path}"
+        guard = raw_guard(res.properties, guards, _in(res), key, where, found.notes)
+        found.add(Route(api, method, path, function, payload, where, authorizer=guard))
 
 
 def _rest(template: Template, functions: Functions, seed: str, found: Declarations) -> None:
@@ -116,11 +123,12 @@ def _rest(template: Template, functions: Functions, seed: str, found: Declaratio
         doc = load_definition(props, template.folder, where)
         if doc is not None:
             api = with_extensions(api, doc, where)
-            for route in definition_routes(
-                api, doc, functions.finder(res.stack), where, found.notes
-            ):
+            finder = functions.finder(res.stack)
+            routes = definition_routes(api, doc, finder, where, found.notes)
+            for route in guard_definition_routes(routes, doc, ApiAuth(), finder, found.notes):
                 found.add(route)
         apis[res.path] = apis[api.api_id] = api
+    guards = _authorizers(template, V1, "RestApiId", apis, functions)
     resources = {r.path: r for r in template.of_type("AWS::ApiGateway::Resource")}
     for res in root_first(template.of_type("AWS::ApiGateway::Method")):
         props = res.properties
@@ -140,7 +148,26 @@ def _rest(template: Template, functions: Functions, seed: str, found: Declaratio
             continue
         path = _resource_path(props.get("ResourceId"), resources, apis, res, where)
         method = str(props.get("HttpMethod", "")).upper()
-        found.add(Route(rest_api, method, path, function, "1.0", where))
+        guard = raw_guard(props, guards, _in(res), f"{method} {path}", where, found.notes)
+        found.add(Route(rest_api, method, path, function, "1.0", where, authorizer=guard))
+
+
+def _authorizers(
+    template: Template, kind: str, api_prop: str, apis: Mapping[str, Api], functions: Functions
+) -> dict[str, Authorizer | str]:
+    """The raw authorizers (`kind`) of the APIs served, by resource path."""
+    found: dict[str, Authorizer | str] = {}
+    for res in template.of_type(kind):
+        api = lookup(apis, res.properties.get(api_prop), res.stack)
+        if api is not None:
+            found[res.path] = raw_authorizer(res, api, functions.finder(res.stack))
+    return found
+
+
+def _in(
+    at: Resource,
+) -> Callable[[Mapping[str, Authorizer | str], Any], Authorizer | str | None]:
+    return lambda names, value: lookup(names, value, at.stack)
 
 
 def _resource_path(
