@@ -131,13 +131,20 @@ def test_privileges_cannot_be_raised(hostile: _Hostile) -> None:
     # The Debian base ships setuid binaries (su, newgrp, ...); the kernel ignores their bit.
     assert got["no_new_privs"] == "1", got
     assert got["cap_eff"] == got["cap_bnd"] == "0000000000000000", got
-    # A setuid copy in /tmp cannot run (noexec), and would not gain (nosuid, no-new-privileges).
+    # A setuid copy in /tmp runs (/tmp allows exec, as in the service) but gains nothing
+    # (nosuid, no-new-privileges).
     assert got["setuid_copy_euid"] in ("EACCES", str(got["uid"])), got
     assert got["setuid0"] == "EPERM", got
     assert got["unshare_user"] == "EPERM", got
     assert got["unshare_mount"] == "EPERM", got
     assert got["mount"] == "EPERM", got
     assert got["chroot"] == "EPERM", got
+    _both_answer(hostile)
+
+
+def test_a_script_written_to_tmp_can_run(hostile: _Hostile) -> None:
+    got = _result(hostile, {"action": "exec_tmp"})
+    assert got == {"exec": "ok", "stdout": "ran from tmp as 993\n", "code": 0}, got
     _both_answer(hostile)
 
 
