@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -22,9 +23,11 @@ from lambdabox.emulator.driver import Driver, RuntimeHandle
 from lambdabox.emulator.httpserver import HTTPServer
 from lambdabox.emulator.invocation import Invocation, Outcome
 from lambdabox.emulator.loglevel import Handler, logged_handler
-from lambdabox.emulator.process import describe_exit
+from lambdabox.emulator.process import RuntimeProcess, describe_exit
 from lambdabox.emulator.reports import Reporter
 from lambdabox.emulator.runtime_api import RuntimeAPI, abandon
+from lambdabox.emulator.sandbox.guard import RuntimeAPIGuard, guarded
+from lambdabox.emulator.sandbox.memcage import CageUnavailable, MemoryCage, limit_data
 from lambdabox.emulator.sidecars import Sidecars
 
 KILL_GRACE_WITH_EXTENSIONS_S = 2.0
@@ -46,6 +49,10 @@ class Launch:
     extensions_dir: str | None = None
     request_log: Callable[[str], None] | None = None
     """With --log-level debug: where each Runtime API request is described."""
+    warn: Callable[[str], None] | None = None
+    """Where the emulator's warnings go (stderr when None)."""
+    runtime_api_peers: str = "own"
+    """"own": only the environment's processes may use its Runtime API; "any": anyone."""
 
 
 class EnvironmentLifecycle:
@@ -71,12 +78,21 @@ class EnvironmentLifecycle:
         self._log = log
         self._api = RuntimeAPI(self)
         name = f"runtime-api-{index}"
-        handle: Handler = self._api.handle
+        self.guard = RuntimeAPIGuard(
+            name,
+            lambda: self._server.address,
+            mode=launch.runtime_api_peers,
+            warn=launch.warn,
+            wait_s=init_timeout_s,
+        )
+        handle: Handler = guarded(self.guard, self._api.handle)
         if launch.request_log is not None:
             handle = logged_handler(handle, name, launch.request_log)
         sock = prestart.take_socket(host, port)  # bound before the imports, if at all
         self._server = HTTPServer(handle, host, port, name=name, sock=sock)
         self._process: RuntimeHandle | None = None
+        self._cage: MemoryCage | None = None
+        self._cage_failure: str | None = None  # why none can be made (said once)
         self._ready = asyncio.Event()
         self._init: asyncio.Future[Outcome | None] | None = None
         self._init_started = 0.0
@@ -105,6 +121,7 @@ class EnvironmentLifecycle:
     async def close(self) -> None:
         await self._kill(graceful=True, reason="spindown")
         await self._server.close()
+        self._uncage()
 
     async def reset(self) -> None:
         """Stop the runtime (SHUTDOWN to extensions first); the next invocation inits anew."""
@@ -135,6 +152,8 @@ class EnvironmentLifecycle:
         self._ready.clear()
         self._init = asyncio.get_running_loop().create_future()
         self._runtime_waiting = False
+        self.guard.expect()
+        self._uncage()
         env = dict(self._launch.env, AWS_LAMBDA_RUNTIME_API=self.address)
         version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         env.setdefault("AWS_LAMBDA_LOG_STREAM_NAME", log_stream_name(version))
@@ -150,6 +169,8 @@ class EnvironmentLifecycle:
             self._process = await self._launch.driver.spawn(env, self._on_line, self.index)
         finally:
             self._spawning = False
+        self._confine(self._process)
+        self.guard.know(self._members)
         self.sidecars.sandbox = self._process
         startup.mark("runtime spawned")
         ahead: float | None = getattr(self._process, "started_at", None)
@@ -163,6 +184,53 @@ class EnvironmentLifecycle:
         asyncio.get_running_loop().call_later(
             self._init_timeout_s, self._init_timed_out, self._init
         )
+
+    # -- confinement -----------------------------------------------------------------
+
+    def _members(self) -> list[int]:
+        """Who may use this Runtime API: the sandbox's processes, the extensions'."""
+        pids = self._process.members() if self._process is not None else []
+        for proc in self.sidecars.processes:
+            pids += proc.members()
+        return pids
+
+    def _confine(self, handle: RuntimeHandle) -> None:
+        """A local runtime (and its extensions) gets its memory size enforced: a cgroup of
+        its own, else RLIMIT_DATA with one warning. Containers have their own cgroup."""
+        if not isinstance(handle, RuntimeProcess) or handle.returncode is not None:
+            return
+        memory_mb = int(self._launch.env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008"))
+        procs = [handle, *self.sidecars.processes]
+        if self._cage_failure is None:
+            try:
+                self._cage = MemoryCage.create(str(self.index), memory_mb)
+            except CageUnavailable as exc:
+                self._cage_failure = str(exc)
+                self._warn(
+                    f"lambdabox: warning: memory size enforced with RLIMIT_DATA, not a cgroup "
+                    f"({exc}): an allocation past {memory_mb} MB raises an out-of-memory "
+                    "error in the function instead of the runtime being killed"
+                )
+        for proc in procs:
+            if self._cage is not None:
+                try:
+                    self._cage.admit(proc.pid)
+                    proc.cage = self._cage
+                    continue
+                except OSError as exc:
+                    self._warn(f"lambdabox: warning: cannot move {proc.pid} into its cgroup: {exc}")
+            limit_data(proc.pid, memory_mb)
+
+    def _uncage(self) -> None:
+        cage, self._cage = self._cage, None
+        if cage is not None:
+            cage.remove()
+
+    def _warn(self, line: str) -> None:
+        if self._launch.warn is not None:
+            self._launch.warn(line)
+        else:
+            print(line, file=sys.stderr, flush=True)
 
     def _init_timed_out(self, init: asyncio.Future[Outcome | None]) -> None:
         if init is self._init and not init.done():

@@ -161,11 +161,6 @@ def test_host_and_emulator_files_are_out_of_reach(hostile: _Hostile) -> None:
     _both_answer(hostile)
 
 
-@pytest.mark.xfail(
-    reason="containers share the host's loopback: any function can long-poll another "
-    "environment's Runtime API and take its next event (see the issue 12 report)",
-    strict=True,
-)
 def test_another_environments_runtime_api_is_out_of_reach(hostile: _Hostile) -> None:
     _both_answer(hostile)  # both environments are up, each runtime long-polling /next
     addresses = hostile.addresses()
@@ -183,4 +178,9 @@ def test_another_environments_runtime_api_is_out_of_reach(hostile: _Hostile) -> 
         stolen = thief.result()
         answer = victim.result()
     assert "victim" not in json.dumps(stolen), f"another environment took the event: {stolen}"
+    # The busy environment's Runtime API refused the other environment's process.
+    assert stolen["status"] == 403, stolen
+    refusal = json.loads(stolen["body"])
+    assert refusal["errorType"] == "AccessDeniedException", refusal
+    assert "AWS_LAMBDA_RUNTIME_API" in refusal["errorMessage"], refusal
     assert answer.json() == {"echo": {"secret": "victim"}, "pid": 1}
