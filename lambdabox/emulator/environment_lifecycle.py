@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -26,8 +25,8 @@ from lambdabox.emulator.loglevel import Handler, logged_handler
 from lambdabox.emulator.process import RuntimeProcess, describe_exit
 from lambdabox.emulator.reports import Reporter
 from lambdabox.emulator.runtime_api import RuntimeAPI, abandon
+from lambdabox.emulator.sandbox.confine import Confinement
 from lambdabox.emulator.sandbox.guard import RuntimeAPIGuard, guarded
-from lambdabox.emulator.sandbox.memcage import CageUnavailable, MemoryCage, limit_data
 from lambdabox.emulator.sidecars import Sidecars
 
 KILL_GRACE_WITH_EXTENSIONS_S = 2.0
@@ -91,8 +90,8 @@ class EnvironmentLifecycle:
         sock = prestart.take_socket(host, port)  # bound before the imports, if at all
         self._server = HTTPServer(handle, host, port, name=name, sock=sock)
         self._process: RuntimeHandle | None = None
-        self._cage: MemoryCage | None = None
-        self._cage_failure: str | None = None  # why none can be made (said once)
+        memory_mb = int(launch.env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008"))
+        self._confinement = Confinement(str(index), memory_mb, launch.warn)
         self._ready = asyncio.Event()
         self._init: asyncio.Future[Outcome | None] | None = None
         self._init_started = 0.0
@@ -121,7 +120,7 @@ class EnvironmentLifecycle:
     async def close(self) -> None:
         await self._kill(graceful=True, reason="spindown")
         await self._server.close()
-        self._uncage()
+        self._confinement.release()
 
     async def reset(self) -> None:
         """Stop the runtime (SHUTDOWN to extensions first); the next invocation inits anew."""
@@ -153,7 +152,7 @@ class EnvironmentLifecycle:
         self._init = asyncio.get_running_loop().create_future()
         self._runtime_waiting = False
         self.guard.expect()
-        self._uncage()
+        self._confinement.release()
         env = dict(self._launch.env, AWS_LAMBDA_RUNTIME_API=self.address)
         version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         env.setdefault("AWS_LAMBDA_LOG_STREAM_NAME", log_stream_name(version))
@@ -169,8 +168,9 @@ class EnvironmentLifecycle:
             self._process = await self._launch.driver.spawn(env, self._on_line, self.index)
         finally:
             self._spawning = False
-        self._confine(self._process)
-        self.guard.know(self._members)
+        self._confinement.confine(self._local_processes())
+        wider = self._sessions if isinstance(self._process, RuntimeProcess) else None
+        self.guard.know(self._members, wider)
         self.sidecars.sandbox = self._process
         startup.mark("runtime spawned")
         ahead: float | None = getattr(self._process, "started_at", None)
@@ -194,43 +194,17 @@ class EnvironmentLifecycle:
             pids += proc.members()
         return pids
 
-    def _confine(self, handle: RuntimeHandle) -> None:
-        """A local runtime (and its extensions) gets its memory size enforced: a cgroup of
-        its own, else RLIMIT_DATA with one warning. Containers have their own cgroup."""
-        if not isinstance(handle, RuntimeProcess) or handle.returncode is not None:
-            return
-        memory_mb = int(self._launch.env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008"))
-        procs = [handle, *self.sidecars.processes]
-        if self._cage_failure is None:
-            try:
-                self._cage = MemoryCage.create(str(self.index), memory_mb)
-            except CageUnavailable as exc:
-                self._cage_failure = str(exc)
-                self._warn(
-                    f"lambdabox: warning: memory size enforced with RLIMIT_DATA, not a cgroup "
-                    f"({exc}): an allocation past {memory_mb} MB raises an out-of-memory "
-                    "error in the function instead of the runtime being killed"
-                )
-        for proc in procs:
-            if self._cage is not None:
-                try:
-                    self._cage.admit(proc.pid)
-                    proc.cage = self._cage
-                    continue
-                except OSError as exc:
-                    self._warn(f"lambdabox: warning: cannot move {proc.pid} into its cgroup: {exc}")
-            limit_data(proc.pid, memory_mb)
+    def _sessions(self) -> list[int]:
+        """Process mode: the runtime's and extensions' sessions (a scan of /proc)."""
+        pids: list[int] = []
+        for proc in self._local_processes():
+            pids += proc.session()
+        return pids
 
-    def _uncage(self) -> None:
-        cage, self._cage = self._cage, None
-        if cage is not None:
-            cage.remove()
-
-    def _warn(self, line: str) -> None:
-        if self._launch.warn is not None:
-            self._launch.warn(line)
-        else:
-            print(line, file=sys.stderr, flush=True)
+    def _local_processes(self) -> list[RuntimeProcess]:
+        process = self._process
+        local = [process] if isinstance(process, RuntimeProcess) else []
+        return local + self.sidecars.processes
 
     def _init_timed_out(self, init: asyncio.Future[Outcome | None]) -> None:
         if init is self._init and not init.done():

@@ -174,6 +174,11 @@ class RuntimeProcess:
         """Its cage's processes; without a cage, its session's (it leads one): a scan."""
         if self.cage is not None:
             return self.cage.procs()
+        return self.session()
+
+    def session(self) -> list[int]:
+        """The processes of its session (it leads one), children forked before it was
+        moved into its cage included: a scan of /proc."""
         if self._proc.returncode is not None:
             return []
         return session_members({self._proc.pid})

@@ -58,6 +58,7 @@ class RuntimeAPIGuard:
         self._warn = warn or _stderr
         self._wait_s = wait_s
         self._members: Members | None = None
+        self._wider: Members | None = None
         self._known = asyncio.Event()
         self.admitted: set[int] = set()
         self._unverifiable_said = False
@@ -68,9 +69,10 @@ class RuntimeAPIGuard:
         self._members = None
         self._known.clear()
 
-    def know(self, members: Members | None) -> None:
-        """The environment's processes (None: none runs, nobody is admitted)."""
-        self._members = members
+    def know(self, members: Members | None, wider: Members | None = None) -> None:
+        """The environment's processes (None: none runs, nobody is admitted); `wider`,
+        slower, is asked only when the peer is not among `members`."""
+        self._members, self._wider = members, wider
         self._known.set()
 
     async def admit(self, connection_id: int, peer: tuple[str, int], path: str) -> None:
@@ -89,6 +91,8 @@ class RuntimeAPIGuard:
         try:
             inode = peer_socket_inode(peer, self._local())
             pid = holder(members(), inode)
+            if pid is None and self._wider is not None:
+                pid = holder(self._wider(), inode)
         except PeerUnknown:
             self._refuse(peer, "its socket is not listed in /proc/net/tcp (gone already?)")
             return
