@@ -205,8 +205,9 @@ class RuntimeProcess:
         if self._proc.returncode is None and now - self._read_at > 0.05:
             self._read_at = now
             self._peak = max(self._peak, _hwm_bytes(self._proc.pid))
-        if self.cage is not None:  # exact, and kept after an out-of-memory kill
-            self._peak = max(self._peak, self.cage.peak_bytes())
+        if self.cage is not None:  # its cgroup keeps the peak of an out-of-memory kill;
+            # resident pages charged elsewhere (shared libraries) cannot take it past the size
+            self._peak = min(max(self._peak, self.cage.peak_bytes()), self.cage.limit_bytes)
         return -(-self._peak // (1024 * 1024))
 
     def signal(self, signum: int) -> None:

@@ -50,9 +50,10 @@ def _own_memory_cgroup() -> tuple[Path, int]:
 class MemoryCage:
     """One runtime's cgroup, limited to `memory_mb` with no swap; `remove()` when done."""
 
-    def __init__(self, path: Path, version: int) -> None:
+    def __init__(self, path: Path, version: int, limit_bytes: int) -> None:
         self.path = path
         self.version = version
+        self.limit_bytes = limit_bytes
 
     @classmethod
     def create(cls, label: str, memory_mb: int) -> MemoryCage:
@@ -64,7 +65,7 @@ class MemoryCage:
             path.mkdir()
         except OSError as exc:
             raise CageUnavailable(f"cannot create {path}: {exc.strerror}") from None
-        cage = cls(path, version)
+        cage = cls(path, version, memory_mb * 1024 * 1024)
         try:
             if version == 2:
                 if not (path / "memory.max").is_file():
