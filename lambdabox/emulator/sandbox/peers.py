@@ -1,8 +1,8 @@
 """Who holds the other end of a local TCP connection, read from /proc.
 
 A connection accepted on 127.0.0.1 has two sockets on this host: ours, and the peer's,
-listed in /proc/net/tcp (or tcp6) with the peer's address as its local address and ours as
-its remote one. That line gives the peer socket's inode; a process holds the socket when
+whose local address is the peer's and remote address ours. The kernel gives that socket's
+inode (`sockdiag`, else a line of /proc/net/tcp or tcp6); a process holds the socket when
 one of its descriptors links to ``socket:[inode]``. Only the processes one asks about are
 searched, so the cost is a read of /proc/net/tcp and a few directory listings.
 """
@@ -14,6 +14,8 @@ import ipaddress
 import os
 import sys
 from collections.abc import Iterable
+
+from lambdabox.emulator.sandbox import sockdiag
 
 _TABLES = ("/proc/net/tcp", "/proc/net/tcp6")
 
@@ -47,7 +49,15 @@ def peer_socket_inode(peer: tuple[str, int], local: tuple[str, int]) -> int:
     Raises PeerUnknown when no such socket is listed (the peer has gone) or the tables
     cannot be read.
     """
+    gone = PeerUnknown(f"no socket from {peer[0]}:{peer[1]} to {local[0]}:{local[1]}")
     any_host = ipaddress.ip_address(local[0].split("%", 1)[0]).is_unspecified
+    if not any_host:  # the kernel looks it up directly: microseconds, not a table walk
+        try:
+            inode = sockdiag.socket_inode(peer, local)
+        except sockdiag.NotFound:
+            raise gone from None
+        if inode is not None:
+            return inode
     ours = set(_hex(*local))
     port = f":{local[1]:04X}"
     for table in _TABLES:
@@ -67,7 +77,7 @@ def peer_socket_inode(peer: tuple[str, int], local: tuple[str, int]) -> int:
                 if to_us and fields[8].isdigit() and int(fields[8]):
                     return int(fields[8])
                 at = text.find(needle, at + 1)
-    raise PeerUnknown(f"no socket from {peer[0]}:{peer[1]} to {local[0]}:{local[1]}")
+    raise gone
 
 
 def holder(pids: Iterable[int], inode: int) -> int | None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from lambdabox.emulator.sandbox import sockdiag
 from lambdabox.emulator.sandbox.peers import (
     PeerUnknown,
     holder,
@@ -108,3 +109,16 @@ def test_sessions_and_namespaces() -> None:
         child.kill()
         child.wait(10)
     assert namespace_members(child.pid) == []
+
+
+def test_sock_diag_and_proc_net_tcp_agree(
+    listener: socket.socket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.create_connection(_address(listener)) as client:
+        accepted, peer = listener.accept()
+        with accepted:
+            local = _address(listener)
+            expected = os.fstat(client.fileno()).st_ino
+            assert sockdiag.socket_inode((peer[0], peer[1]), local) == expected
+            monkeypatch.setattr(sockdiag, "socket_inode", lambda *_: None)  # no inet_diag
+            assert peer_socket_inode((peer[0], peer[1]), local) == expected
