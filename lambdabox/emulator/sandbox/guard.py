@@ -121,7 +121,8 @@ class RuntimeAPIGuard:
         raise Forbidden(
             f"This Runtime API belongs to another execution environment ({self.name}); "
             f"the connection from {peer[0]}:{peer[1]} was refused because {why}. "
-            "A runtime must use the address in its own AWS_LAMBDA_RUNTIME_API."
+            "A runtime must use the address in its own AWS_LAMBDA_RUNTIME_API "
+            "(--runtime-api-peers any lets every local process in)."
         )
 
 
