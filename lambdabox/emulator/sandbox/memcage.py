@@ -24,14 +24,40 @@ from pathlib import Path
 from lambdabox.emulator.cgroup import CGROUP_ROOT
 
 _serial = itertools.count(1)
+_swept: set[Path] = set()
 
 
 class CageUnavailable(Exception):
     """No memory cgroup can be made here; the message says why and what would allow it."""
 
 
+def _parent_v2(own: Path) -> Path:
+    """Where a v2 cage can go: under the emulator's cgroup when it hands the memory
+    controller to its children, else next to it when its parent does (a cgroup with
+    processes cannot enable controllers for children of its own)."""
+    try:
+        if "memory" in (own / "cgroup.subtree_control").read_text().split():
+            return own
+    except OSError:
+        pass
+    if (own / "memory.max").is_file():
+        return own.parent
+    raise CageUnavailable(
+        f"the memory controller is not delegated to {own} (cgroup.subtree_control of its parent)"
+    )
+
+
+def _sweep_stale(parent: Path) -> None:
+    """Remove empty cages left by an emulator that was killed (its pid is gone)."""
+    for stale in parent.glob("lambdabox-*-*-*"):
+        pid = stale.name.split("-")[1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            with contextlib.suppress(OSError):
+                stale.rmdir()
+
+
 def _own_memory_cgroup() -> tuple[Path, int]:
-    """The emulator's memory cgroup directory and the cgroup version (2 or 1)."""
+    """Where the emulator's cages go (a memory cgroup directory) and the cgroup version."""
     try:
         lines = Path("/proc/self/cgroup").read_text().splitlines()
     except OSError as exc:
@@ -43,7 +69,7 @@ def _own_memory_cgroup() -> tuple[Path, int]:
     for line in lines:
         _, controllers, rel = line.split(":", 2)
         if controllers == "" and (CGROUP_ROOT / "cgroup.controllers").is_file():
-            return CGROUP_ROOT / rel.lstrip("/"), 2
+            return _parent_v2(CGROUP_ROOT / rel.lstrip("/")), 2
     raise CageUnavailable("no memory cgroup controller is mounted")
 
 
@@ -61,6 +87,9 @@ class MemoryCage:
         parent, version = _own_memory_cgroup()
         path = parent / f"lambdabox-{os.getpid()}-{label}-{next(_serial)}"
         limit = str(memory_mb * 1024 * 1024)
+        if parent not in _swept:  # once per emulator
+            _swept.add(parent)
+            _sweep_stale(parent)
         try:
             path.mkdir()
         except OSError as exc:
@@ -69,10 +98,7 @@ class MemoryCage:
         try:
             if version == 2:
                 if not (path / "memory.max").is_file():
-                    raise CageUnavailable(
-                        f"the memory controller is not enabled for {parent}'s children "
-                        "(its cgroup.subtree_control)"
-                    )
+                    raise CageUnavailable(f"no memory controller in {path}")
                 cage._write("memory.max", limit)
                 with contextlib.suppress(OSError):
                     cage._write("memory.swap.max", "0")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from lambdabox.emulator.sandbox import memcage
 from lambdabox.emulator.sandbox.memcage import CageUnavailable, MemoryCage, limit_data
 from lambdabox.testing.emulator import emulator, python_runtime
 
@@ -70,3 +71,13 @@ def test_the_rlimit_fallback_makes_allocation_fail() -> None:
         child.stdin.close()
         assert child.wait(30) == 1
         assert "MemoryError" in child.stderr.read()
+
+
+def test_cages_left_by_a_killed_emulator_are_swept(monkeypatch: pytest.MonkeyPatch) -> None:
+    probe = _cage_or_skip()
+    probe.remove()
+    stale = probe.path.parent / "lambdabox-4194999-0-1"  # above any pid_max: never running
+    stale.mkdir()
+    monkeypatch.setattr(memcage, "_swept", set())
+    MemoryCage.create("again", 64).remove()
+    assert not stale.exists()
