@@ -18,6 +18,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 from lambdabox.emulator.httpserver import Request, Responder
 from lambdabox.emulator.loglevel import Handler
@@ -87,15 +88,13 @@ class RuntimeAPIGuard:
         members = self._members
         if members is None:
             self._refuse(peer, "no runtime of this environment is running")
-            return
         try:
             inode = peer_socket_inode(peer, self._local())
             pid = holder(members(), inode)
             if pid is None and self._wider is not None:
                 pid = holder(self._wider(), inode)
         except PeerUnknown:
-            self._refuse(peer, "its socket is not listed in /proc/net/tcp (gone already?)")
-            return
+            self._refuse(peer, "the kernel lists no such connection (the peer has gone?)")
         except PermissionError as exc:  # not root: other users' descriptors are hidden
             if not self._unverifiable_said:
                 self._unverifiable_said = True
@@ -113,7 +112,7 @@ class RuntimeAPIGuard:
         """The connection closed."""
         self.admitted.discard(connection_id)
 
-    def _refuse(self, peer: tuple[str, int], why: str) -> None:
+    def _refuse(self, peer: tuple[str, int], why: str) -> NoReturn:
         self.refused += 1
         self._warn(
             f"lambdabox: warning: {self.name}: refused a connection from {peer[0]}:{peer[1]}: {why}"
