@@ -16,6 +16,8 @@ from typing import Protocol
 
 from lambdabox.emulator.sandbox.memcage import CageUnavailable, MemoryCage, limit_data
 
+_FAILED: list[str] = []  # why no cgroup can be made here, once known
+
 
 class Confinable(Protocol):
     """A local process the emulator started (a runtime or an extension)."""
@@ -38,7 +40,6 @@ class Confinement:
         self.memory_mb = memory_mb
         self._warn = warn or (lambda line: print(line, file=sys.stderr, flush=True))
         self.cage: MemoryCage | None = None
-        self.failure: str | None = None  # why no cgroup can be made (said once)
         self._sweep: asyncio.Future[None] | None = None
 
     def confine(self, procs: Sequence[Confinable]) -> None:
@@ -46,11 +47,11 @@ class Confinement:
         self.release()
         if not procs:  # a container: it has a cgroup of its own
             return
-        if self.failure is None:
+        if not _FAILED:
             try:
                 self.cage = MemoryCage.create(self.label, self.memory_mb)
             except CageUnavailable as exc:
-                self.failure = str(exc)
+                _FAILED.append(str(exc))  # said once per emulator, not tried again
                 self._warn(
                     f"lambdabox: warning: memory size enforced with RLIMIT_DATA, not a cgroup "
                     f"({exc}): an allocation past {self.memory_mb} MB raises an out-of-memory "

@@ -122,3 +122,25 @@ def test_sock_diag_and_proc_net_tcp_agree(
             assert sockdiag.socket_inode((peer[0], peer[1]), local) == expected
             monkeypatch.setattr(sockdiag, "socket_inode", lambda *_: None)  # no inet_diag
             assert peer_socket_inode((peer[0], peer[1]), local) == expected
+
+
+def test_descriptors_of_another_user_cannot_be_read() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to become another user")
+    probe = (
+        "import os, sys\n"
+        "from lambdabox.emulator.sandbox.peers import holder\n"
+        "os.setgid(65534); os.setuid(65534)\n"
+        "try:\n"
+        "    holder([int(sys.argv[1])], 1)\n"
+        "except PermissionError as exc:\n"
+        "    print('denied', exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(os.getpid())],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.stdout.startswith("denied cannot read the descriptors"), done
