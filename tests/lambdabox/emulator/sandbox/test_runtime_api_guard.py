@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from lambdabox.emulator.sandbox import guard as guard_module
 from lambdabox.emulator.sandbox.guard import Forbidden, RuntimeAPIGuard
 from lambdabox.testing.emulator import emulator, python_runtime
 
@@ -113,3 +114,29 @@ def test_a_process_mode_function_cannot_take_another_environments_event() -> Non
         assert stolen["status"] == 403, stolen
         assert json.loads(stolen["body"])["errorType"] == "AccessDeniedException"
         assert answer.json()["echo"] == {"secret": "victim"}
+
+
+def test_without_root_connections_are_let_in_with_one_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def hidden(_pids: object, _inode: int) -> None:
+        raise PermissionError("cannot read the descriptors of the environment's processes")
+
+    monkeypatch.setattr(guard_module, "holder", hidden)
+
+    async def scenario() -> list[str]:
+        server = socket.create_server(("127.0.0.1", 0))
+        local = (str(server.getsockname()[0]), int(server.getsockname()[1]))
+        with server, socket.create_connection(local), server.accept()[0] as accepted:
+            said: list[str] = []
+            guard = RuntimeAPIGuard("runtime-api-3", lambda: local, warn=said.append)
+            guard.know(lambda: [1])
+            await guard.admit(1, accepted.getpeername(), NEXT)
+            await guard.admit(2, accepted.getpeername(), NEXT)
+            assert guard.admitted == {1, 2}
+            return said
+
+    said = asyncio.run(scenario())
+    assert len(said) == 1
+    assert "cannot tell which process connected" in said[0]
+    assert "run the emulator as root" in said[0]
