@@ -90,7 +90,8 @@ class EnvironmentLifecycle:
         sock = prestart.take_socket(host, port)  # bound before the imports, if at all
         self._server = HTTPServer(handle, host, port, name=name, sock=sock)
         self._process: RuntimeHandle | None = None
-        memory_mb = int(launch.env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008"))
+        memory = launch.env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
+        memory_mb = int(memory) if memory.isdigit() and int(memory) > 0 else 3008
         self._confinement = Confinement(str(index), memory_mb, launch.warn)
         self._ready = asyncio.Event()
         self._init: asyncio.Future[Outcome | None] | None = None
