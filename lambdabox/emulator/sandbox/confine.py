@@ -55,7 +55,8 @@ class Confinement:
                 self._warn(
                     f"lambdabox: warning: memory size enforced with RLIMIT_DATA, not a cgroup "
                     f"({exc}): an allocation past {self.memory_mb} MB raises an out-of-memory "
-                    "error in the function instead of the runtime being killed"
+                    "error in the function instead of the runtime being killed; run the "
+                    "emulator as root (or in a cgroup delegated to it) to get the kill"
                 )
         cage = self.cage
         caged = []
