@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lambdabox.emulator.sandbox import memcage
+from lambdabox.emulator.sandbox import confine, memcage
 from lambdabox.emulator.sandbox.memcage import CageUnavailable, MemoryCage, limit_data
 from lambdabox.testing.emulator import emulator, python_runtime
 
@@ -81,3 +81,23 @@ def test_cages_left_by_a_killed_emulator_are_swept(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(memcage, "_swept", set())
     MemoryCage.create("again", 64).remove()
     assert not stale.exists()
+
+
+def test_without_a_cgroup_the_rlimit_makes_the_function_fail(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    def refused(cls: type[MemoryCage], label: str, memory_mb: int) -> MemoryCage:
+        raise CageUnavailable("cannot create /sys/fs/cgroup/x: Permission denied")  # not root
+
+    monkeypatch.setattr(MemoryCage, "create", classmethod(refused))
+    monkeypatch.setattr(confine, "_FAILED", [])
+    with emulator(
+        python_runtime("app.handler"), cwd=HOSTILE, memory_mb=MEMORY_MB, max_concurrency=2
+    ) as emu:
+        resp = emu.invoke({"action": "allocate", "mib": MEMORY_MB + 64})
+        assert resp.headers["X-Amz-Function-Error"] == "Unhandled"
+        assert resp.json()["errorType"] == "MemoryError"
+        assert emu.invoke({"still": "up"}).json()["echo"] == {"still": "up"}
+    warnings = [line for line in capfd.readouterr().err.splitlines() if "RLIMIT_DATA" in line]
+    assert len(warnings) == 1, warnings
+    assert "run the emulator as root" in warnings[0]
