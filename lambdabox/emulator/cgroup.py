@@ -1,4 +1,4 @@
-"""A container's view from the host: its memory cgroup and its PID 1's signal mask."""
+"""A container's view from the host: its memory cgroup, its processes, its PID 1's signal mask."""
 
 from __future__ import annotations
 
@@ -35,6 +35,22 @@ def cgroup_candidates(container_id: str, pid: int | None) -> list[Path]:
         found.append(base / "docker" / container_id)
         found.append(base / "system.slice" / f"docker-{container_id}.scope")
     return found
+
+
+def cgroup_procs(candidates: Sequence[Path]) -> Path | None:
+    """The `cgroup.procs` file of the first candidate that exists (its processes)."""
+    for directory in candidates:
+        if (directory / "cgroup.procs").is_file():
+            return directory / "cgroup.procs"
+    return None
+
+
+def read_pids(procs: Path) -> list[int]:
+    """The pids listed in a `cgroup.procs` file ([] once the cgroup is gone)."""
+    try:
+        return [int(p) for p in procs.read_text().split()]
+    except (OSError, ValueError):
+        return []
 
 
 class MemoryProbe:

@@ -71,6 +71,13 @@ def add_common_arguments(parser: argparse.ArgumentParser, default_listen: str, w
         help="the first environment's Runtime API (default %(default)s); others use free ports",
     )
     parser.add_argument(
+        "--runtime-api-peers",
+        choices=("own", "any"),
+        default="own",
+        help=f"who may connect to each {what}'s Runtime API: only its own processes (default; "
+        "others get 403 AccessDeniedException) or any local process, as aws-lambda-rie allows",
+    )
+    parser.add_argument(
         "--log-level",
         default=os.environ.get("LOG_LEVEL", "info"),
         type=_log_level,
@@ -236,6 +243,7 @@ def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> Emulat
         retry_delay_scale=args.retry_delay_scale,
         state_dir=args.state_dir,
         drain_timeout_s=args.drain_timeout,
+        runtime_api_peers=args.runtime_api_peers,
     )
 
 

@@ -84,6 +84,9 @@ class EmulatorConfig:
     state_dir: str | None = None
     drain_timeout_s: float = 10.0  # on stop, queued Event invocations run this long at most
     destinations: DestinationSink | None = None
+    # Who may use an environment's Runtime API: "own" (its own processes, identified per
+    # connection) or "any" process on the host, as aws-lambda-rie allows.
+    runtime_api_peers: str = "own"
 
 
 def _int(environ: Mapping[str, str], name: str, default: int) -> int:

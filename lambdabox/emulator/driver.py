@@ -51,6 +51,11 @@ class RuntimeHandle(Protocol):
     @property
     def extensions_running(self) -> int: ...
 
+    def members(self) -> list[int]:
+        """The pids of the runtime's sandbox now: the runtime, its children, and the
+        extensions the sandbox started itself (who may use its Runtime API)."""
+        ...
+
     async def stop(self, grace_s: float) -> None:
         """SIGTERM, SIGKILL after `grace_s` (at once when 0); returns once stopped."""
         ...

@@ -22,9 +22,11 @@ from lambdabox.emulator.driver import Driver, RuntimeHandle
 from lambdabox.emulator.httpserver import HTTPServer
 from lambdabox.emulator.invocation import Invocation, Outcome
 from lambdabox.emulator.loglevel import Handler, logged_handler
-from lambdabox.emulator.process import describe_exit
+from lambdabox.emulator.process import RuntimeProcess, describe_exit
 from lambdabox.emulator.reports import Reporter
 from lambdabox.emulator.runtime_api import RuntimeAPI, abandon
+from lambdabox.emulator.sandbox.confine import Confinement
+from lambdabox.emulator.sandbox.guard import RuntimeAPIGuard, guarded
 from lambdabox.emulator.sidecars import Sidecars
 
 KILL_GRACE_WITH_EXTENSIONS_S = 2.0
@@ -46,6 +48,10 @@ class Launch:
     extensions_dir: str | None = None
     request_log: Callable[[str], None] | None = None
     """With --log-level debug: where each Runtime API request is described."""
+    warn: Callable[[str], None] | None = None
+    """Where the emulator's warnings go (stderr when None)."""
+    runtime_api_peers: str = "own"
+    """"own": only the environment's processes may use its Runtime API; "any": anyone."""
 
 
 class EnvironmentLifecycle:
@@ -71,12 +77,22 @@ class EnvironmentLifecycle:
         self._log = log
         self._api = RuntimeAPI(self)
         name = f"runtime-api-{index}"
-        handle: Handler = self._api.handle
+        self.guard = RuntimeAPIGuard(
+            name,
+            lambda: self._server.address,
+            mode=launch.runtime_api_peers,
+            warn=launch.warn,
+            wait_s=init_timeout_s,
+        )
+        handle: Handler = guarded(self.guard, self._api.handle)
         if launch.request_log is not None:
             handle = logged_handler(handle, name, launch.request_log)
         sock = prestart.take_socket(host, port)  # bound before the imports, if at all
         self._server = HTTPServer(handle, host, port, name=name, sock=sock)
         self._process: RuntimeHandle | None = None
+        memory = launch.env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
+        memory_mb = int(memory) if memory.isdigit() and int(memory) > 0 else 3008
+        self._confinement = Confinement(str(index), memory_mb, launch.warn)
         self._ready = asyncio.Event()
         self._init: asyncio.Future[Outcome | None] | None = None
         self._init_started = 0.0
@@ -105,6 +121,7 @@ class EnvironmentLifecycle:
     async def close(self) -> None:
         await self._kill(graceful=True, reason="spindown")
         await self._server.close()
+        self._confinement.release()
 
     async def reset(self) -> None:
         """Stop the runtime (SHUTDOWN to extensions first); the next invocation inits anew."""
@@ -135,6 +152,8 @@ class EnvironmentLifecycle:
         self._ready.clear()
         self._init = asyncio.get_running_loop().create_future()
         self._runtime_waiting = False
+        self.guard.expect()
+        self._confinement.release()
         env = dict(self._launch.env, AWS_LAMBDA_RUNTIME_API=self.address)
         version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         env.setdefault("AWS_LAMBDA_LOG_STREAM_NAME", log_stream_name(version))
@@ -150,6 +169,9 @@ class EnvironmentLifecycle:
             self._process = await self._launch.driver.spawn(env, self._on_line, self.index)
         finally:
             self._spawning = False
+        self._confinement.confine(self._local_processes())
+        wider = self._sessions if isinstance(self._process, RuntimeProcess) else None
+        self.guard.know(self._members, wider)
         self.sidecars.sandbox = self._process
         startup.mark("runtime spawned")
         ahead: float | None = getattr(self._process, "started_at", None)
@@ -163,6 +185,27 @@ class EnvironmentLifecycle:
         asyncio.get_running_loop().call_later(
             self._init_timeout_s, self._init_timed_out, self._init
         )
+
+    # -- confinement -----------------------------------------------------------------
+
+    def _members(self) -> list[int]:
+        """Who may use this Runtime API: the sandbox's processes, the extensions'."""
+        pids = self._process.members() if self._process is not None else []
+        for proc in self.sidecars.processes:
+            pids += proc.members()
+        return pids
+
+    def _sessions(self) -> list[int]:
+        """Process mode: the runtime's and extensions' sessions (a scan of /proc)."""
+        pids: list[int] = []
+        for proc in self._local_processes():
+            pids += proc.session()
+        return pids
+
+    def _local_processes(self) -> list[RuntimeProcess]:
+        process = self._process
+        local = [process] if isinstance(process, RuntimeProcess) else []
+        return local + self.sidecars.processes
 
     def _init_timed_out(self, init: asyncio.Future[Outcome | None]) -> None:
         if init is self._init and not init.done():

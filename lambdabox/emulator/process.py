@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Protocol
 
 from lambdabox.emulator.prestart import Prestarted
+from lambdabox.emulator.sandbox.memcage import MemoryCage
+from lambdabox.emulator.sandbox.peers import session_members
 
 
 def _children(pid: int) -> list[int]:
@@ -96,6 +98,8 @@ class RuntimeProcess:
         self._on_line = on_line
         self._peak = 0
         self._read_at = 0.0
+        self.cage: MemoryCage | None = None
+        """The cgroup enforcing its memory size, when the emulator could make one."""
         self._reader = asyncio.ensure_future(self._pump())
         self._sampler = asyncio.ensure_future(self._sample())
 
@@ -166,6 +170,19 @@ class RuntimeProcess:
     def extensions_running(self) -> int:
         return 0
 
+    def members(self) -> list[int]:
+        """Its cage's processes; without a cage, its session's (it leads one): a scan."""
+        if self.cage is not None:
+            return self.cage.procs()
+        return self.session()
+
+    def session(self) -> list[int]:
+        """The processes of its session (it leads one), children forked before it was
+        moved into its cage included: a scan of /proc."""
+        if self._proc.returncode is not None:
+            return []
+        return session_members({self._proc.pid})
+
     async def drain_output(self) -> None:
         """Forward output the runtime wrote before its last API call: it is in the pipe
         already, so a few event-loop turns get it read and passed on."""
@@ -188,6 +205,9 @@ class RuntimeProcess:
         if self._proc.returncode is None and now - self._read_at > 0.05:
             self._read_at = now
             self._peak = max(self._peak, _hwm_bytes(self._proc.pid))
+        if self.cage is not None:  # its cgroup keeps the peak of an out-of-memory kill;
+            # resident pages charged elsewhere (shared libraries) cannot take it past the size
+            self._peak = min(max(self._peak, self.cage.peak_bytes()), self.cage.limit_bytes)
         return -(-self._peak // (1024 * 1024))
 
     def signal(self, signum: int) -> None:

@@ -43,7 +43,14 @@ class Emulator:
         driver = config.driver or ProcessDriver(config.command, config.cwd)
         base = {} if config.driver is not None else dict(os.environ)
         extensions = config.extensions_dir if config.driver is None else None
-        launch = Launch(driver, runtime_environment(config, base), extensions, debug)
+        launch = Launch(
+            driver,
+            runtime_environment(config, base),
+            extensions,
+            debug,
+            warn=lambda line: self.note(WARN, line),
+            runtime_api_peers=config.runtime_api_peers,
+        )
         self.pool = Pool(
             launch,
             host=config.runtime_api_host,

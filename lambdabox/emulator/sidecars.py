@@ -69,6 +69,11 @@ class Sidecars:
         await proc.wait()
         self._on_change()
 
+    @property
+    def processes(self) -> list[RuntimeProcess]:
+        """The extension processes the emulator started (process mode)."""
+        return list(self._processes)
+
     def init_ready(self) -> bool:
         """Every started extension has registered and is waiting (or has exited)."""
         running = sum(1 for p in self._processes if p.returncode is None)

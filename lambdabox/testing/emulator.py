@@ -89,6 +89,7 @@ def emulator(
     memory_mb: int = 256,
     extensions_dir: Path | None = None,
     init_timeout_s: float = 10.0,
+    runtime_api_peers: str = "own",
 ) -> Iterator[RunningEmulator]:
     """The emulator running `command` in process mode, on free ports; stopped on exit."""
     config = EmulatorConfig(
@@ -104,6 +105,7 @@ def emulator(
         eager_init=eager,
         extensions_dir=str(extensions_dir) if extensions_dir else None,
         init_timeout_s=init_timeout_s,
+        runtime_api_peers=runtime_api_peers,
     )
     running = RunningEmulator(config)
     running.start()

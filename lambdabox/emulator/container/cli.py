@@ -131,6 +131,7 @@ def build_config(
         retry_delay_scale=args.retry_delay_scale,
         state_dir=args.state_dir,
         drain_timeout_s=args.drain_timeout,
+        runtime_api_peers=args.runtime_api_peers,
     )
 
 

@@ -1,8 +1,9 @@
 """Runtimes as Docker containers: the image's own entrypoint, hardened like the service.
 
 Each environment's runtime is a container on the host network (it reaches its Runtime API
-on 127.0.0.1), as a non-root user, with a read-only root filesystem, a tmpfs /tmp, no
-capabilities, no privilege escalation, and memory/pids limits. Its output is streamed to
+on 127.0.0.1), as a non-root user, with a read-only root filesystem, a size-limited tmpfs
+/tmp (exec allowed as in the service; nosuid, nodev), no capabilities, no privilege
+escalation, and memory/pids limits. Its output is streamed to
 the emulator; its peak memory is read from its cgroup; it is removed once it has stopped.
 
 The driver talks to Docker through a narrow port so that a fake client can stand in:
@@ -145,7 +146,9 @@ class ContainerDriver:
             "network_mode": "host",
             "user": self.user,
             "read_only": True,
-            "tmpfs": {"/tmp": f"rw,size={self.tmp_size_mb}m,mode=1777"},
+            # The service's /tmp allows exec (Docker's default tmpfs is noexec); setuid
+            # bits and device files stay inert (nosuid, nodev).
+            "tmpfs": {"/tmp": f"rw,exec,nosuid,nodev,size={self.tmp_size_mb}m,mode=1777"},
             "mem_limit": f"{self.memory_mb}m",
             "memswap_limit": f"{self.memory_mb}m",  # no swap
             "pids_limit": self.pids_limit,

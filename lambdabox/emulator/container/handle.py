@@ -13,13 +13,21 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from lambdabox.emulator.cgroup import MemoryProbe, catches_sigterm, cgroup_candidates
+from lambdabox.emulator.cgroup import (
+    MemoryProbe,
+    catches_sigterm,
+    cgroup_candidates,
+    cgroup_procs,
+    read_pids,
+)
 from lambdabox.emulator.container.docker_sdk import docker_errors, exit_status
 from lambdabox.emulator.container.extensions import exec_extension
 from lambdabox.emulator.driver import LineSink
 from lambdabox.emulator.logstamps import split_stamp
+from lambdabox.emulator.sandbox.peers import namespace_members
 
 if TYPE_CHECKING:
     from lambdabox.emulator.container.driver import ContainerDriver
@@ -53,6 +61,7 @@ class RuntimeContainer:
         self._read_at = 0.0
         self._pid: int | None = None
         self._probe = MemoryProbe(())
+        self._procs: Path | None = None
         self._sampler: asyncio.Future[None] | None = None
         self._follower: threading.Thread | None = None
         self._extensions_running = 0
@@ -86,7 +95,9 @@ class RuntimeContainer:
     def _started(self, stream: Any, pid: int | None) -> None:
         """Called on the loop once the container runs: measure it and follow its output."""
         self._pid = pid
-        self._probe = MemoryProbe(cgroup_candidates(self.id, pid))
+        candidates = cgroup_candidates(self.id, pid)
+        self._probe = MemoryProbe(candidates)
+        self._procs = cgroup_procs(candidates)
         self._sampler = asyncio.ensure_future(self._sample())
         self._follower = threading.Thread(
             target=self._follow, args=(stream,), name=f"logs-{self.name}", daemon=True
@@ -127,6 +138,12 @@ class RuntimeContainer:
     @property
     def extensions_running(self) -> int:
         return self._extensions_running
+
+    def members(self) -> list[int]:
+        """The container's processes (its cgroup's; else its PID namespace's, a scan)."""
+        if self._procs is not None:
+            return read_pids(self._procs)
+        return namespace_members(self._pid) if self._pid else []
 
     def _failed(self, message: str) -> None:
         """Docker could not start it: report a runtime that exited at once."""

@@ -36,6 +36,7 @@ def test_extension_lifecycle_and_telemetry(tmp_path: Path) -> None:
         python_runtime("app.handler"),
         extensions_dir=SCENARIOS / "extensions",
         env={"EXT_OUT": str(out)},
+        runtime_api_peers="any",  # the test itself calls the Extensions API below
     ) as emu:
         resp = emu.invoke({"with": "extension"})
         assert resp.json()["echo"] == {"with": "extension"}
@@ -95,7 +96,8 @@ def test_extension_lifecycle_and_telemetry(tmp_path: Path) -> None:
 
 
 def test_extensions_api_errors() -> None:
-    with emulator(python_runtime("app.handler")) as emu:
+    # The test itself calls the Extensions API: any process may.
+    with emulator(python_runtime("app.handler"), runtime_api_peers="any") as emu:
         base = f"http://{emu.emulator.runtime_api_address}/2020-01-01/extension"
         missing = requests.get(f"{base}/event/next", timeout=5)
         assert missing.status_code == 403

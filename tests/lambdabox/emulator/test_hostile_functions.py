@@ -131,13 +131,20 @@ def test_privileges_cannot_be_raised(hostile: _Hostile) -> None:
     # The Debian base ships setuid binaries (su, newgrp, ...); the kernel ignores their bit.
     assert got["no_new_privs"] == "1", got
     assert got["cap_eff"] == got["cap_bnd"] == "0000000000000000", got
-    # A setuid copy in /tmp cannot run (noexec), and would not gain (nosuid, no-new-privileges).
+    # A setuid copy in /tmp runs (/tmp allows exec, as in the service) but gains nothing
+    # (nosuid, no-new-privileges).
     assert got["setuid_copy_euid"] in ("EACCES", str(got["uid"])), got
     assert got["setuid0"] == "EPERM", got
     assert got["unshare_user"] == "EPERM", got
     assert got["unshare_mount"] == "EPERM", got
     assert got["mount"] == "EPERM", got
     assert got["chroot"] == "EPERM", got
+    _both_answer(hostile)
+
+
+def test_a_script_written_to_tmp_can_run(hostile: _Hostile) -> None:
+    got = _result(hostile, {"action": "exec_tmp"})
+    assert got == {"exec": "ok", "stdout": "ran from tmp as 993\n", "code": 0}, got
     _both_answer(hostile)
 
 
@@ -154,11 +161,6 @@ def test_host_and_emulator_files_are_out_of_reach(hostile: _Hostile) -> None:
     _both_answer(hostile)
 
 
-@pytest.mark.xfail(
-    reason="containers share the host's loopback: any function can long-poll another "
-    "environment's Runtime API and take its next event (see the issue 12 report)",
-    strict=True,
-)
 def test_another_environments_runtime_api_is_out_of_reach(hostile: _Hostile) -> None:
     _both_answer(hostile)  # both environments are up, each runtime long-polling /next
     addresses = hostile.addresses()
@@ -176,4 +178,9 @@ def test_another_environments_runtime_api_is_out_of_reach(hostile: _Hostile) -> 
         stolen = thief.result()
         answer = victim.result()
     assert "victim" not in json.dumps(stolen), f"another environment took the event: {stolen}"
+    # The busy environment's Runtime API refused the other environment's process.
+    assert stolen["status"] == 403, stolen
+    refusal = json.loads(stolen["body"])
+    assert refusal["errorType"] == "AccessDeniedException", refusal
+    assert "AWS_LAMBDA_RUNTIME_API" in refusal["errorMessage"], refusal
     assert answer.json() == {"echo": {"secret": "victim"}, "pid": 1}

@@ -76,7 +76,7 @@ def _privileges():
             ["/tmp/py", "-c", "import os; print(os.geteuid())"], capture_output=True, text=True
         ).stdout.strip()
     except OSError as exc:
-        euid = errno.errorcode.get(exc.errno, "?")  # /tmp is mounted noexec
+        euid = errno.errorcode.get(exc.errno, "?")  # were /tmp mounted noexec
     os.remove("/tmp/py")
     status = dict(
         line.split(":\t", 1) for line in open("/proc/self/status").read().splitlines() if ":\t" in line
@@ -137,6 +137,20 @@ def _other_runtime_api(event):
         return {"status": "error", "body": repr(exc)}
 
 
+def _exec_tmp():
+    script = "/tmp/hello.sh"
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\necho ran from tmp as $(id -u)\n")
+    os.chmod(script, 0o755)
+    try:
+        done = subprocess.run([script], capture_output=True, text=True, timeout=10)
+    except OSError as exc:
+        return {"exec": errno.errorcode.get(exc.errno, str(exc.errno))}
+    finally:
+        os.remove(script)
+    return {"exec": "ok", "stdout": done.stdout, "code": done.returncode}
+
+
 def handler(event, context):
     action = event.get("action")
     if action == "write_root":
@@ -154,6 +168,8 @@ def handler(event, context):
         return _read_files(event)
     if action == "other_runtime_api":
         return _other_runtime_api(event)
+    if action == "exec_tmp":
+        return _exec_tmp()
     if action == "sleep":
         time.sleep(event["seconds"])
     return {"echo": event, "pid": os.getpid()}

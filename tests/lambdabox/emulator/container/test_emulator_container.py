@@ -182,7 +182,7 @@ def test_the_container_is_hardened(image: str, docker_client: Any) -> None:
         assert host["CapDrop"] == ["ALL"]
         assert host["NetworkMode"] == "host"
         assert host["Privileged"] is False
-        assert host["Tmpfs"] == {"/tmp": "rw,size=512m,mode=1777"}
+        assert host["Tmpfs"] == {"/tmp": "rw,exec,nosuid,nodev,size=512m,mode=1777"}
         user = container.attrs["Config"]["User"]
         assert user
         assert user.split(":")[0] not in ("0", "root")
