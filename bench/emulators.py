@@ -30,11 +30,11 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
     cold = {k: Figure("ms") for k in ("rie", "lazy", "eager")}
     warm = {k: Figure("/s") for k in ("rie", "ours")}
     p50 = {k: Figure("ms") for k in ("rie", "ours", "floor")}
-    phases: dict[str, list[dict[str, float]]] = {"lazy": [], "eager": []}
+    phases: dict[str, list[dict[str, float]]] = {"rie": [], "lazy": [], "eager": []}
 
     def command(kind: str, port: int, with_phases: bool = False) -> list[str]:
         if kind == "rie":
-            return process_mode.rie_command(rie, ric, port)
+            return process_mode.rie_command(rie, ric, port, with_phases)
         return process_mode.emulate_command(lambdabox, ours, port, kind, with_phases)
 
     for _ in range(rounds):
@@ -65,13 +65,14 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
     table.row(
         "warm invoke p50 vs loopback floor (2 trips)", p50["ours"], p50["floor"], at_most(2.0)
     )
-    for kind in ("lazy", "eager"):
+    labels = {"rie": "aws-lambda-rie + awslambdaric", "lazy": "emulate --init lazy"}
+    labels["eager"] = "emulate --init eager"
+    for kind, label in labels.items():
         if phases[kind]:
-            names = list(phases[kind][0])
-            medians = {n: statistics.median(p.get(n, 0.0) for p in phases[kind]) for n in names}
-            steps = ", ".join(f"{n} {ms:.0f}" for n, ms in medians.items())
-            table.note(f"emulate --init {kind} start-up phases (ms after exec, medians): {steps}")
-            results.update({f"emulate_{kind}_phase_{n}_ms": ms for n, ms in medians.items()})
+            medians = _phase_medians(phases[kind], cold[kind].median)
+            steps = ", ".join(f"{n} {ms:.1f}" for n, ms in medians.items())
+            table.note(f"{label} start-up phases (ms after exec, medians): {steps}")
+            results.update({f"{kind}_phase_{n}_ms": ms for n, ms in medians.items()})
     table.note(
         "aws-lambda-rie starts its runtime on the first invoke (lazy, its only mode); "
         "emulate's default starts it with the emulator (eager)."
@@ -83,6 +84,17 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
     ):
         results[f"process_{name}"] = fig.median
     return table
+
+
+def _phase_medians(runs: list[dict[str, float]], answered: float) -> dict[str, float]:
+    """Each phase's median over the runs, in order, ending with the caller's first answer."""
+    names = sorted(
+        {n for run in runs for n in run},
+        key=lambda n: statistics.median(run[n] for run in runs if n in run),
+    )
+    medians = {n: statistics.median(run[n] for run in runs if n in run) for n in names}
+    medians["first answer at the caller"] = answered
+    return medians
 
 
 def container_mode_table(quick: bool, results: dict[str, float]) -> Table:

@@ -21,6 +21,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from lambdabox.emulator.startup import mark
+
 
 @dataclass(frozen=True)
 class Prestarted:
@@ -89,6 +91,7 @@ def spawn_runtime(command: Sequence[str], cwd: str | None, env: Mapping[str, str
         return  # the driver will start it and report the error the usual way
     finally:
         os.close(write_fd)
+    mark("runtime spawned ahead")
     items = tuple(sorted(env.items()))
     _runtime.append(Prestarted(tuple(command), cwd, items, pid, read_fd, started))
 
