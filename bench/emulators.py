@@ -27,7 +27,7 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
     rie, ric = _venvs.rie_binary(), _venvs.awslambdaric_python()
     lambdabox, ours = _venvs.lambdabox_command(), _venvs.lambdabox_python()
     rounds, cold_reps, count = (2, 2, 300) if quick else (5, 3, 2000)
-    cold = {k: Figure("ms") for k in ("rie", "lazy", "eager")}
+    cold = {k: Figure("ms") for k in ("rie", "lazy", "eager", "floor")}
     warm = {k: Figure("/s") for k in ("rie", "ours")}
     p50 = {k: Figure("ms") for k in ("rie", "ours", "floor")}
     phases: dict[str, list[dict[str, float]]] = {"rie": [], "lazy": [], "eager": []}
@@ -35,6 +35,8 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
     def command(kind: str, port: int, with_phases: bool = False) -> list[str]:
         if kind == "rie":
             return process_mode.rie_command(rie, ric, port, with_phases)
+        if kind == "floor":
+            return process_mode.floor_command(ours, port)
         return process_mode.emulate_command(lambdabox, ours, port, kind, with_phases)
 
     for _ in range(rounds):
@@ -60,6 +62,7 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
     )
     table.row("cold start to first answer, both lazy init", cold["lazy"], cold["rie"], at_most(0.7))
     table.row("cold start, emulate default (eager) vs RIE", cold["eager"], cold["rie"])
+    table.row("cold start floor: stdlib-only first answer vs RIE", cold["floor"], cold["rie"])
     table.row("warm invokes/s", warm["ours"], warm["rie"], at_least(2.0))
     table.row("warm invoke p50 vs RIE", p50["ours"], p50["rie"])
     table.row(
@@ -75,7 +78,8 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
             results.update({f"{kind}_phase_{n}_ms": ms for n, ms in medians.items()})
     table.note(
         "aws-lambda-rie starts its runtime on the first invoke (lazy, its only mode); "
-        "emulate's default starts it with the emulator (eager)."
+        "emulate's default starts it with the emulator (eager). The floor is "
+        "bench/first_answer_floor.py: Python + socket + our runtime, lazy, happy path only."
     )
     for name, fig in (
         *((f"cold_{k}_ms", f) for k, f in cold.items()),
