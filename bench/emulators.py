@@ -75,6 +75,12 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
             medians = _phase_medians(phases[kind], cold[kind].median)
             steps = ", ".join(f"{n} {ms:.1f}" for n, ms in medians.items())
             table.note(f"{label} start-up phases (ms after exec, medians): {steps}")
+            spans = ", ".join(
+                f"{name} {medians[end] - medians.get(start, 0.0):.1f}"
+                for name, start, end in BREAKDOWN["rie" if kind == "rie" else "ours"]
+                if end in medians and (start in medians or not start)
+            )
+            table.note(f"{label} where the time goes (ms): {spans}")
             results.update({f"{kind}_phase_{n}_ms": ms for n, ms in medians.items()})
     table.note(
         "aws-lambda-rie starts its runtime on the first invoke (lazy, its only mode); "
@@ -90,6 +96,30 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
     return table
 
 
+ANSWER = "first answer at the caller"
+BREAKDOWN = {  # (what, from phase, to phase): the per-phase breakdown of a cold start
+    "ours": (
+        ("interpreter start", "", "interpreter started"),
+        ("lambdabox.cli imports", "interpreter started", "command line imported"),
+        ("argv", "command line imported", "arguments parsed"),
+        ("bind + start ahead", "arguments parsed", "runtime started ahead"),
+        ("emulator imports", "runtime started ahead", "emulator imported"),
+        (
+            "runtime spawn -> first /next",
+            "runtime spawned ahead",
+            "runtime's first request waiting",
+        ),
+        ("imported -> first answer", "emulator imported", ANSWER),
+    ),
+    "rie": (
+        ("exec -> listening", "", "listening"),
+        ("invoke -> runtime spawned", "invoke received", "runtime spawned"),
+        ("runtime spawn -> first /next", "runtime spawned", "runtime's first /next"),
+        ("first /next -> first answer", "runtime's first /next", ANSWER),
+    ),
+}
+
+
 def _phase_medians(runs: list[dict[str, float]], answered: float) -> dict[str, float]:
     """Each phase's median over the runs, in order, ending with the caller's first answer."""
     names = sorted(
@@ -97,7 +127,7 @@ def _phase_medians(runs: list[dict[str, float]], answered: float) -> dict[str, f
         key=lambda n: statistics.median(run[n] for run in runs if n in run),
     )
     medians = {n: statistics.median(run[n] for run in runs if n in run) for n in names}
-    medians["first answer at the caller"] = answered
+    medians[ANSWER] = answered
     return medians
 
 
