@@ -5,9 +5,9 @@ bench: the byte-compiled, non-editable venv).
     python -m bench.coldstart_levers      # BENCH_QUICK=1: fewer rounds
 
 Each row is a whole `python -c STATEMENT` run (start to exit), minima and medians over the
-rounds; the difference between two rows is what that step costs. A lever can only win what
-its step costs: e.g. serving the first invoke before asyncio is imported saves at most the
-rows from `asyncio` on, and skipping argparse at most the `argparse` row.
+rounds; a row less the interpreter's is what that step adds. A lever can only win what
+its step adds: e.g. serving the first invoke before asyncio is imported saves at most what
+the last row adds over the arguments row, and skipping argparse at most what it adds.
 """
 
 from __future__ import annotations
@@ -20,16 +20,19 @@ import time
 
 from bench import _venvs
 
-STEPS = (
-    ("interpreter (python -c pass)", "pass"),
-    ("+ socket, os, select (a stdlib-only server)", "import socket, os, select"),
-    ("+ argparse", "import argparse"),
-    ("+ lambdabox.cli", "import lambdabox.cli"),
-    ("+ lambdabox.emulator.cli (arguments)", "import lambdabox.cli, lambdabox.emulator.cli"),
-    ("asyncio alone", "import asyncio"),
+STEPS = (  # each a whole run; compare a row with the interpreter's to see what it adds
+    ("interpreter only (python -c pass)", "pass"),
+    ("socket + select (what a stdlib-only first answer needs)", "import socket, select"),
+    ("argparse", "import argparse"),
+    ("lambdabox.cli", "import lambdabox.cli"),
+    (
+        "lambdabox.cli + lambdabox.emulator.cli (arguments)",
+        "import lambdabox.cli, lambdabox.emulator.cli",
+    ),
+    ("asyncio", "import asyncio"),
     ("asyncio with ssl left out", "import sys; sys.modules['ssl'] = None; import asyncio"),
     (
-        "+ the emulator (what the first answer needs now)",
+        "everything the first answer needs now",
         "import lambdabox.cli, lambdabox.emulator.cli, lambdabox.emulator.server",
     ),
 )
@@ -51,9 +54,9 @@ def main() -> int:
     rounds = 7 if os.environ.get("BENCH_QUICK") == "1" else 21
     samples = measure(rounds)
     print(f"`lambdabox emulate` import steps, whole interpreter runs, {rounds} rounds")
-    print(f"{'step':<52} {'min':>7} {'median':>8}")
+    print(f"{'python -c ...':<58} {'min':>7} {'median':>8}")
     for label, values in samples.items():
-        print(f"{label:<52} {min(values):>6.1f} {statistics.median(values):>7.1f} ms")
+        print(f"{label:<58} {min(values):>6.1f} {statistics.median(values):>7.1f} ms")
     return 0
 
 
