@@ -47,7 +47,7 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
                 ms, marks = process_mode.cold_ms(command(kind, port, True), port)
                 samples.append(ms)
                 if kind in phases and marks:
-                    phases[kind].append(marks)
+                    phases[kind].append({**marks, ANSWER: ms})
             figure.add(statistics.median(samples))
         for kind, side in (("rie", "rie"), ("eager", "ours")):
             port = free_port()
@@ -72,15 +72,12 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
     labels["eager"] = "emulate --init eager"
     for kind, label in labels.items():
         if phases[kind]:
-            medians = _phase_medians(phases[kind], cold[kind].median)
+            medians = _phase_medians(phases[kind])
             steps = ", ".join(f"{n} {ms:.1f}" for n, ms in medians.items())
             table.note(f"{label} start-up phases (ms after exec, medians): {steps}")
-            spans = ", ".join(
-                f"{name} {medians[end] - medians.get(start, 0.0):.1f}"
-                for name, start, end in BREAKDOWN["rie" if kind == "rie" else "ours"]
-                if end in medians and (start in medians or not start)
-            )
-            table.note(f"{label} where the time goes (ms): {spans}")
+            spans = _span_medians(phases[kind], BREAKDOWN["rie" if kind == "rie" else "ours"])
+            text = ", ".join(f"{name} {ms:.1f}" for name, ms in spans.items())
+            table.note(f"{label} where the time goes (ms, medians of each run's spans): {text}")
             results.update({f"{kind}_phase_{n}_ms": ms for n, ms in medians.items()})
     table.note(
         "aws-lambda-rie starts its runtime on the first invoke (lazy, its only mode); "
@@ -120,15 +117,27 @@ BREAKDOWN = {  # (what, from phase, to phase): the per-phase breakdown of a cold
 }
 
 
-def _phase_medians(runs: list[dict[str, float]], answered: float) -> dict[str, float]:
-    """Each phase's median over the runs, in order, ending with the caller's first answer."""
-    names = sorted(
-        {n for run in runs for n in run},
-        key=lambda n: statistics.median(run[n] for run in runs if n in run),
-    )
+def _phase_medians(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each phase's median over the runs that reached it, in the order they happen."""
+    names = {n for run in runs for n in run}
     medians = {n: statistics.median(run[n] for run in runs if n in run) for n in names}
-    medians[ANSWER] = answered
-    return medians
+    return dict(sorted(medians.items(), key=lambda item: item[1]))
+
+
+def _span_medians(
+    runs: list[dict[str, float]], spans: tuple[tuple[str, str, str], ...]
+) -> dict[str, float]:
+    """Each span's duration (from phase to phase; "" is the exec) per run, median over runs."""
+    out: dict[str, float] = {}
+    for name, start, end in spans:
+        durations = [
+            run[end] - (run[start] if start else 0.0)
+            for run in runs
+            if end in run and (not start or start in run)
+        ]
+        if durations:
+            out[name] = statistics.median(durations)
+    return out
 
 
 def container_mode_table(quick: bool, results: dict[str, float]) -> Table:
