@@ -82,6 +82,7 @@ def main() -> int:
     missed = http_front.report(http_figures) or missed
     missed = sqs_mapping.report(r, QUICK) or missed
     _mapping_benchmarks(r)
+    _app_up_benchmarks(r)
     out = _venvs.BENCH_DIR / "results.json"
     out.write_text(json.dumps(r, indent=2))
     print(f"\nraw figures: {out}")
@@ -118,6 +119,14 @@ def _mapping_benchmarks(r: dict[str, float]) -> None:
     print(f"{'RabbitMQ, batch 100, window 0.5 s':<40} {rmq:>10.0f} msgs/s")
     print(f"{'Kinesis on moto, batch 100, 1 shard':<40} {kinesis:>10.0f} records/s")
     print(f"{'rabbitmq-server start':<40} {figures['rabbitmq_start_s']:>10.1f} s")
+
+
+def _app_up_benchmarks(r: dict[str, float]) -> None:
+    from bench import app_up
+
+    figures = app_up.measure(QUICK)
+    r.update(figures)
+    app_up.report(figures)
 
 
 def _builder_benchmarks(r: dict[str, float]) -> bool:

@@ -75,22 +75,46 @@ def _app(folder: Path, http: bool) -> Path:
     return target
 
 
-def main() -> int:
-    runs = 2 if os.environ.get("BENCH_QUICK") == "1" else 5
-    http = importlib.util.find_spec("lambdabox.triggers.http") is not None
+def measure(quick: bool) -> dict[str, float]:
+    """Median ms from spawning `lambdabox up` to its first answer, per mode (and per
+    request kind when the HTTP front is installed)."""
+    runs = 2 if quick else 5
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-up-") as temp:
-        for kind in (False, True) if http else (False,):
+        for kind in (False, True) if _has_http_front() else (False,):
             folder = _app(Path(temp), kind)
             for mode in ("process", "container"):
                 _first_answer(folder, mode, kind)  # container mode: builds the images once
                 times = [_first_answer(folder, mode, kind) for _ in range(runs)]
                 name = f"up_{mode}_first_{'http' if kind else 'invoke'}_ms"
                 figures[name] = statistics.median(times) * 1000
+    return figures
+
+
+def _has_http_front() -> bool:
+    return importlib.util.find_spec("lambdabox.triggers.http") is not None
+
+
+LABELS = {
+    "up_process_first_invoke_ms": "lambdabox up, process mode, first invoke",
+    "up_container_first_invoke_ms": "lambdabox up, container mode, first invoke",
+    "up_process_first_http_ms": "lambdabox up, process mode, first HTTP answer",
+    "up_container_first_http_ms": "lambdabox up, container mode, first HTTP answer",
+}
+
+
+def report(figures: dict[str, float]) -> None:
+    """Print the figures (no anchor: SAM has no multi-function local equivalent measured)."""
+    print(f"\n{'lambdabox up: start to first answer':<48} {'median':>10}")
     for name, value in figures.items():
-        print(f"{name:<40} {value:>10.0f} ms")
-    if not http:
+        print(f"{LABELS.get(name, name):<48} {value:>8.0f} ms")
+    if not _has_http_front():
         print("(the HTTP front is not installed: start-to-first-HTTP-answer not measured)")
+
+
+def main() -> int:
+    figures = measure(os.environ.get("BENCH_QUICK") == "1")
+    report(figures)
     out = ROOT / ".bench" / "app_up.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(figures, indent=2))

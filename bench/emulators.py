@@ -27,14 +27,16 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
     rie, ric = _venvs.rie_binary(), _venvs.awslambdaric_python()
     lambdabox, ours = _venvs.lambdabox_command(), _venvs.lambdabox_python()
     rounds, cold_reps, count = (2, 2, 300) if quick else (5, 3, 2000)
-    cold = {k: Figure("ms") for k in ("rie", "lazy", "eager")}
+    cold = {k: Figure("ms") for k in ("rie", "lazy", "eager", "floor")}
     warm = {k: Figure("/s") for k in ("rie", "ours")}
     p50 = {k: Figure("ms") for k in ("rie", "ours", "floor")}
-    phases: dict[str, list[dict[str, float]]] = {"lazy": [], "eager": []}
+    phases: dict[str, list[dict[str, float]]] = {"rie": [], "lazy": [], "eager": []}
 
     def command(kind: str, port: int, with_phases: bool = False) -> list[str]:
         if kind == "rie":
-            return process_mode.rie_command(rie, ric, port)
+            return process_mode.rie_command(rie, ric, port, with_phases)
+        if kind == "floor":
+            return process_mode.floor_command(ours, port)
         return process_mode.emulate_command(lambdabox, ours, port, kind, with_phases)
 
     for _ in range(rounds):
@@ -45,7 +47,7 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
                 ms, marks = process_mode.cold_ms(command(kind, port, True), port)
                 samples.append(ms)
                 if kind in phases and marks:
-                    phases[kind].append(marks)
+                    phases[kind].append({**marks, ANSWER: ms})
             figure.add(statistics.median(samples))
         for kind, side in (("rie", "rie"), ("eager", "ours")):
             port = free_port()
@@ -60,21 +62,27 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
     )
     table.row("cold start to first answer, both lazy init", cold["lazy"], cold["rie"], at_most(0.7))
     table.row("cold start, emulate default (eager) vs RIE", cold["eager"], cold["rie"])
+    table.row("cold start floor: stdlib-only first answer vs RIE", cold["floor"], cold["rie"])
     table.row("warm invokes/s", warm["ours"], warm["rie"], at_least(2.0))
     table.row("warm invoke p50 vs RIE", p50["ours"], p50["rie"])
     table.row(
         "warm invoke p50 vs loopback floor (2 trips)", p50["ours"], p50["floor"], at_most(2.0)
     )
-    for kind in ("lazy", "eager"):
+    labels = {"rie": "aws-lambda-rie + awslambdaric", "lazy": "emulate --init lazy"}
+    labels["eager"] = "emulate --init eager"
+    for kind, label in labels.items():
         if phases[kind]:
-            names = list(phases[kind][0])
-            medians = {n: statistics.median(p.get(n, 0.0) for p in phases[kind]) for n in names}
-            steps = ", ".join(f"{n} {ms:.0f}" for n, ms in medians.items())
-            table.note(f"emulate --init {kind} start-up phases (ms after exec, medians): {steps}")
-            results.update({f"emulate_{kind}_phase_{n}_ms": ms for n, ms in medians.items()})
+            medians = _phase_medians(phases[kind])
+            steps = ", ".join(f"{n} {ms:.1f}" for n, ms in medians.items())
+            table.note(f"{label} start-up phases (ms after exec, medians): {steps}")
+            spans = _span_medians(phases[kind], BREAKDOWN["rie" if kind == "rie" else "ours"])
+            text = ", ".join(f"{name} {ms:.1f}" for name, ms in spans.items())
+            table.note(f"{label} where the time goes (ms, medians of each run's spans): {text}")
+            results.update({f"{kind}_phase_{n}_ms": ms for n, ms in medians.items()})
     table.note(
         "aws-lambda-rie starts its runtime on the first invoke (lazy, its only mode); "
-        "emulate's default starts it with the emulator (eager)."
+        "emulate's default starts it with the emulator (eager). The floor is "
+        "bench/first_answer_floor.py: Python + socket + our runtime, lazy, happy path only."
     )
     for name, fig in (
         *((f"cold_{k}_ms", f) for k, f in cold.items()),
@@ -83,6 +91,53 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
     ):
         results[f"process_{name}"] = fig.median
     return table
+
+
+ANSWER = "first answer at the caller"
+BREAKDOWN = {  # (what, from phase, to phase): the per-phase breakdown of a cold start
+    "ours": (
+        ("interpreter start", "", "interpreter started"),
+        ("lambdabox.cli imports", "interpreter started", "command line imported"),
+        ("argv", "command line imported", "arguments parsed"),
+        ("bind + start ahead", "arguments parsed", "runtime started ahead"),
+        ("emulator imports", "runtime started ahead", "emulator imported"),
+        (
+            "runtime spawn -> first /next",
+            "runtime spawned ahead",
+            "runtime's first request waiting",
+        ),
+        ("imported -> first answer", "emulator imported", ANSWER),
+    ),
+    "rie": (
+        ("exec -> listening", "", "listening"),
+        ("invoke -> runtime spawned", "invoke received", "runtime spawned"),
+        ("runtime spawn -> first /next", "runtime spawned", "runtime's first /next"),
+        ("first /next -> first answer", "runtime's first /next", ANSWER),
+    ),
+}
+
+
+def _phase_medians(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each phase's median over the runs that reached it, in the order they happen."""
+    names = {n for run in runs for n in run}
+    medians = {n: statistics.median(run[n] for run in runs if n in run) for n in names}
+    return dict(sorted(medians.items(), key=lambda item: item[1]))
+
+
+def _span_medians(
+    runs: list[dict[str, float]], spans: tuple[tuple[str, str, str], ...]
+) -> dict[str, float]:
+    """Each span's duration (from phase to phase; "" is the exec) per run, median over runs."""
+    out: dict[str, float] = {}
+    for name, start, end in spans:
+        durations = [
+            run[end] - (run[start] if start else 0.0)
+            for run in runs
+            if end in run and (not start or start in run)
+        ]
+        if durations:
+            out[name] = statistics.median(durations)
+    return out
 
 
 def container_mode_table(quick: bool, results: dict[str, float]) -> Table:

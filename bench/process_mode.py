@@ -34,9 +34,12 @@ class Run:
     phases: dict[str, float] = field(default_factory=dict)
 
 
-def rie_command(rie: Path, ric_python: Path, port: int) -> list[str]:
+def rie_command(rie: Path, ric_python: Path, port: int, phases: bool = False) -> list[str]:
+    """aws-lambda-rie + awslambdaric; with `phases`, RIE's --log-level debug (its
+    timestamped lines give its start-up phases: for cold starts only)."""
     return [
         str(rie),
+        *(("--log-level", "debug") if phases else ()),
         "--runtime-interface-emulator-address",
         f"127.0.0.1:{port}",
         "--runtime-api-address",
@@ -46,6 +49,15 @@ def rie_command(rie: Path, ric_python: Path, port: int) -> list[str]:
         "awslambdaric",
         "echo.handler",
     ]
+
+
+FLOOR = Path(__file__).resolve().parent / "first_answer_floor.py"
+
+
+def floor_command(python: Path, port: int) -> list[str]:
+    """The stdlib-only first answer (bench/first_answer_floor.py), lazy, our runtime."""
+    command = [str(python), str(FLOOR), str(port), str(free_port()), "--"]
+    return [*command, str(python), "-m", "runtime_interface", "echo.handler"]
 
 
 def emulate_command(
@@ -81,6 +93,7 @@ def emulate_command(
 def running(command: Sequence[str], port: int, cwd: Path = HANDLERS) -> Iterator[Run]:
     """Start `command` (an emulator listening on `port`); yield once it has answered."""
     run = Run(f"127.0.0.1:{port}")
+    wall = time.time()
     # A file, not a pipe: aws-lambda-rie logs every invoke and would block on a full pipe.
     with tempfile.TemporaryFile() as err:
         started = time.monotonic()
@@ -99,7 +112,8 @@ def running(command: Sequence[str], port: int, cwd: Path = HANDLERS) -> Iterator
             proc.terminate()
             proc.wait(10)
             err.seek(0)
-            run.phases = parse_phases(err.read().decode("utf-8", "replace"), started)
+            text = err.read().decode("utf-8", "replace")
+            run.phases = parse_phases(text, started) or rie_phases(text, wall)
 
 
 def parse_phases(stderr: str, started: float) -> dict[str, float]:
@@ -112,6 +126,33 @@ def parse_phases(stderr: str, started: float) -> dict[str, float]:
                 phases.setdefault(name, (float(at) - started) * 1000)
             except ValueError:
                 continue
+    return phases
+
+
+RIE_PHASES = (  # aws-lambda-rie's debug lines (wall clock, ms) -> phase names
+    ("Runtime API Server listening", "listening"),
+    ("invoke: -> POST", "invoke received"),
+    ("Start runtime", "runtime spawned"),
+    ("API request - GET /2018-06-01/runtime/invocation/next", "runtime's first /next"),
+    ("/response, Headers", "runtime's response"),
+)
+
+
+def rie_phases(stderr: str, wall_started: float) -> dict[str, float]:
+    """aws-lambda-rie's `--log-level debug` lines (`03 Dec 2026 13:56:21,930 [DEBUG] ...`,
+    local wall clock, millisecond resolution) -> {PHASE: ms after `wall_started`}."""
+    phases: dict[str, float] = {}
+    for line in stderr.splitlines():
+        name = next((n for text, n in RIE_PHASES if text in line), None)
+        if name is None or name in phases:
+            continue
+        stamp, _, _ = line.partition(" [")
+        try:
+            at = time.mktime(time.strptime(stamp[:20], "%d %b %Y %H:%M:%S"))
+            at += int(stamp[21:24]) / 1000
+        except ValueError:
+            continue
+        phases[name] = (at - wall_started) * 1000
     return phases
 
 

@@ -11,15 +11,18 @@ Exit statuses (all commands):
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
-
 from lambdabox.emulator.startup import mark
-from runtime_interface import __version__
+
+mark("interpreter started")  # before this module's own imports: the rest is imports
+
+import argparse  # noqa: E402
+import importlib  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from typing import Any  # noqa: E402
+
+from runtime_interface import __version__  # noqa: E402
 
 EXIT_STATUSES = "exit statuses: 0 success, 1 failure (the message names the fix), 2 usage error."
 
@@ -163,7 +166,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    mark("command line entered")
+    mark("command line imported")
     args_list = list(sys.argv[1:] if argv is None else argv)
     wanted = next((a for a in args_list if not a.startswith("-")), None)
     parser = build_parser(wanted if wanted in _BY_NAME else None)

@@ -287,6 +287,8 @@ def _start_ahead(config: EmulatorConfig) -> None:
     version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
     env.setdefault("AWS_LAMBDA_LOG_STREAM_NAME", log_stream_name(version))
     env["AWS_LAMBDA_RUNTIME_API"] = f"{host}:{port}"
+    if config.log_level == "debug":
+        prestart.mark_first_request((config.runtime_api_host, config.runtime_api_port))
     if config.eager_init:
         prestart.spawn_runtime(config.command, config.cwd, env)
     else:  # lazy: when the first caller connects (its invoke is on its way)

@@ -21,6 +21,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from lambdabox.emulator.startup import mark
+
 
 @dataclass(frozen=True)
 class Prestarted:
@@ -89,6 +91,7 @@ def spawn_runtime(command: Sequence[str], cwd: str | None, env: Mapping[str, str
         return  # the driver will start it and report the error the usual way
     finally:
         os.close(write_fd)
+    mark("runtime spawned ahead")
     items = tuple(sorted(env.items()))
     _runtime.append(Prestarted(tuple(command), cwd, items, pid, read_fd, started))
 
@@ -118,6 +121,29 @@ def spawn_on_first_connection(
                 return
 
     threading.Thread(target=watch, name="lambdabox-prestart", daemon=True).start()
+
+
+def mark_first_request(listening: tuple[str, int]) -> None:
+    """For the start-up phases (--log-level debug): mark when a request first waits on the
+    socket bound for `listening` (the runtime's first /next, while the emulator may still
+    be importing itself). A thread watches until then or until the socket is taken."""
+    import select
+
+    sock = _sockets.get(listening)
+    if sock is None:
+        return
+
+    def watch() -> None:
+        while listening in _sockets:
+            try:
+                ready, _, _ = select.select([sock], [], [], 0.05)
+            except (OSError, ValueError):  # closed: the emulator stopped
+                return
+            if ready:
+                mark("runtime's first request waiting")
+                return
+
+    threading.Thread(target=watch, name="lambdabox-first-request", daemon=True).start()
 
 
 def take_runtime(
