@@ -188,6 +188,7 @@ def _build(
         return 2
     cache = Cache(args.cache) if args.cache else Cache.default()
     output = output_folder(args, name)
+    taken = _quick_snapshot(args, source, output) if resolve is None else None
     phase = time.perf_counter()
     if resolve is not None:
         base, base_name = resolve(args.runtime, cache)
@@ -241,6 +242,8 @@ def _build(
             "layout_s": round(phases["layout_s"], 5),
         },
     }
+    if taken is not None:
+        _quick_remember(taken, args, image, tag, cache, summary)
     if args.load:
         from ..export import DockerSDKExporter  # only here: docker and requests are slow to import
 
@@ -260,3 +263,52 @@ def _build(
     if args.json:  # --watch: one line per build (JSON lines)
         print(json.dumps(summary, indent=None if resolve else 2), flush=True)
     return 0
+
+
+def _quick_snapshot(args: argparse.Namespace, source: Path, output: Path) -> Any:
+    """When the console script fell back to this path: the inputs, for the build record."""
+    from ..quick import armed
+
+    argv = armed()
+    if argv is None or args.build_sdists or args.load or args.push:
+        return None
+    from ..quick.capture import snapshot
+
+    try:
+        return snapshot(
+            argv,
+            source=source,
+            output=output,
+            base=args.base,
+            requirements=args.requirements,
+            layers=args.layer,
+            mtime=source_date_epoch(os.environ),
+        )
+    except (BuilderError, OSError):
+        return None
+
+
+def _quick_remember(
+    taken: Any, args: argparse.Namespace, image: Image, tag: str, cache: Cache, summary: Any
+) -> None:
+    """Record the build for the fast path (`builder.quick`): the next code-only change of
+    the same command then rebuilds the code layer only."""
+    from ..function.dependencies import DependencySpec, dependency_layer_key
+    from ..quick.capture import remember
+
+    present: list[tuple[str, int]] = []
+    if args.requirements is not None:
+        spec = DependencySpec(
+            args.requirements,
+            getattr(args, "python_version", None) or python_version(args.runtime),
+            getattr(args, "platform", "manylinux2014_x86_64"),
+            pip_args=tuple(args.pip_arg),
+            bytecode=args.bytecode,
+        )
+        key_file = cache.record_path(dependency_layer_key(spec, opaque=True))
+        blob = image.layers[-2]
+        present += [
+            (str(key_file), key_file.stat().st_size),
+            (str(cache.blob_path(blob.digest)), blob.size),
+        ]
+    remember(taken, image=image, tag=tag, present=present, summary=summary)
