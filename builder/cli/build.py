@@ -137,25 +137,45 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def _watch(args: argparse.Namespace, say: Callable[[str], None]) -> int:
-    """--watch: the base is resolved once; every change of the inputs builds again."""
+    """--watch: the base is resolved once; every change of the inputs builds again (on the
+    code-only fast path of `builder.quick` when only the code changed)."""
     from ..layers.watch import watch
+    from ..quick import armed
 
     if args.dockerfile is not None or not args.handler:
         say("usage: --watch needs --handler and cannot be used with --dockerfile")
         return 2
     inputs = [args.source, *args.layer, *([args.requirements] if args.requirements else [])]
     resolved: list[tuple[Image, str]] = []
+    base_hash: list[str] = []
 
     def base(runtime: str, cache: Cache) -> tuple[Image, str]:
         if not resolved:
+            if args.base is not None:  # before the layout is read: a later change is seen
+                from ..quick.record import hashed
+
+                base_hash.append(hashed(os.path.join(args.base, "index.json")))
             resolved.append(resolve_base(args.base, runtime, cache, say, platform=args.platform))
         return resolved[0]
+
+    argv = armed()  # the same command without --watch: what the record is kept for
+    same = tuple(a for a in argv if a != "--watch") if argv and argv.count("--watch") == 1 else None
+
+    def build() -> int:
+        if same is not None and resolved:
+            from ..quick.build import run
+
+            status = run(same, indent=None)
+            if status is not None:
+                return status
+        recorded = (same, base_hash[0] if base_hash else None) if same is not None else None
+        return _build(args, say, base, recorded)
 
     try:
         output = output_folder(args, split_tag(args.tag, args.source)[0])
     except BuilderError as exc:
         return fail(say, exc)
-    watch(inputs, lambda: _build(args, say, base), say=say, skip=[output])
+    watch(inputs, build, say=say, skip=[output])
     return 0
 
 
@@ -175,7 +195,10 @@ def _build(
     args: argparse.Namespace,
     say: Callable[[str], None],
     resolve: Callable[[str, Cache], tuple[Image, str]] | None = None,
+    recorded: tuple[tuple[str, ...], str | None] | None = None,
 ) -> int:
+    """One build; `recorded`: (the command, the base's index.json hash when resolved
+    earlier) to record for the fast path, by default the console script's command."""
     started = time.monotonic()
     source: Path = args.source
     if not source.exists():
@@ -188,7 +211,7 @@ def _build(
         return 2
     cache = Cache(args.cache) if args.cache else Cache.default()
     output = output_folder(args, name)
-    taken = _quick_snapshot(args, source, output) if resolve is None else None
+    taken = _quick_snapshot(args, source, output, recorded, one_shot=resolve is None)
     phase = time.perf_counter()
     if resolve is not None:
         base, base_name = resolve(args.runtime, cache)
@@ -265,13 +288,23 @@ def _build(
     return 0
 
 
-def _quick_snapshot(args: argparse.Namespace, source: Path, output: Path) -> Any:
-    """When the console script fell back to this path: the inputs, for the build record."""
-    from ..quick import armed
+def _quick_snapshot(
+    args: argparse.Namespace,
+    source: Path,
+    output: Path,
+    recorded: tuple[tuple[str, ...], str | None] | None,
+    *,
+    one_shot: bool,
+) -> Any:
+    """The inputs of this build, before it reads them, for the build record."""
+    if recorded is None and one_shot:
+        from ..quick import armed
 
-    argv = armed()
-    if argv is None or args.build_sdists or args.load or args.push:
+        argv = armed()
+        recorded = (argv, None) if argv is not None else None
+    if recorded is None or args.build_sdists or args.load or args.push:
         return None
+    argv, base_hash = recorded
     from ..quick.capture import snapshot
 
     try:
@@ -283,6 +316,7 @@ def _quick_snapshot(args: argparse.Namespace, source: Path, output: Path) -> Any
             requirements=args.requirements,
             layers=args.layer,
             mtime=source_date_epoch(os.environ),
+            base_hash=base_hash,
         )
     except (BuilderError, OSError):
         return None

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 _CONFIG = "application/vnd.oci.image.config.v1+json"
 
 
-def run(argv: tuple[str, ...]) -> int | None:
-    """`lambdabox build ARGV` on the fast path, or None."""
+def run(argv: tuple[str, ...], *, indent: int | None = 2) -> int | None:
+    """`lambdabox build ARGV` on the fast path, or None. `indent`: of the --json summary
+    (None: one line, as --watch prints it)."""
     started = time.perf_counter()
     found = locate.locate(argv)
     if found is None:
@@ -45,7 +46,8 @@ def run(argv: tuple[str, ...]) -> int | None:
         entries = walk.code_entries(root, output, decisions, symlinks, opaque, prefix)
         if entries is None:
             return None
-        return _write(saved, entries, output, (mtime, level), as_json, (started, checked))
+        json_indent = indent if as_json else -1
+        return _write(saved, entries, output, (mtime, level), json_indent, (started, checked))
     except (KeyError, TypeError, ValueError, IndexError):
         return None  # a record of an unexpected shape: the full path writes a new one
 
@@ -103,7 +105,7 @@ def _write(
     entries: list[tuple[str, str, int, str, str, int]],
     output: str,
     settings: tuple[int, int],
-    as_json: bool,
+    indent: int | None,
     times: tuple[float, float],
 ) -> int | None:
     started, checked = times
@@ -132,8 +134,8 @@ def _write(
     }
     summary["layers"][-1]["seconds"] = round(coded - checked, 3)
     summary["seconds"] = round(done - started, 3)
-    if as_json:
-        sys.stdout.write(emit.dumps(summary) + "\n")
+    if indent is None or indent >= 0:  # --json
+        sys.stdout.write(emit.dumps(summary, indent) + "\n")
         sys.stdout.flush()
     return 0
 

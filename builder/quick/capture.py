@@ -68,12 +68,15 @@ def snapshot(
     requirements: Path | None,
     layers: Sequence[Path],
     mtime: int,
+    base_hash: str | None = None,
 ) -> Snapshot | None:
-    """The inputs of a build the fast path could repeat, or None."""
+    """The inputs of a build the fast path could repeat, or None. `base_hash`: the hash of
+    the base's index.json when the base was read earlier (--watch resolves it once)."""
     if base is None or not Path(base).is_dir() or layers or not source.is_dir():
         return None
     modules = _builder_modules()
-    hashed = [(os.path.join(base, "index.json"), record.hashed(os.path.join(base, "index.json")))]
+    base_index = os.path.join(base, "index.json")
+    hashed = [(base_index, record.hashed(base_index) if base_hash is None else base_hash)]
     hashed.append(
         (os.path.join(str(source), IGNORE_FILE), record.hashed(str(source / IGNORE_FILE)))
     )
