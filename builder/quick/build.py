@@ -118,14 +118,9 @@ def _write(
     except OSError:
         return None
     cached = saved["code"][0] == code[0]
-    saved.update(index_bytes=index, code=code)
-    try:
-        record.save(output, saved)
-    except OSError:
-        record.discard(output)
-    done = time.perf_counter()
     summary = dict(saved["summary"])
     _report(summary, (code[0], code[2], cached), (manifest_hex, config_hex))
+    done = time.perf_counter()
     summary["phases"] = {
         "base_s": round(checked - started, 5),
         **{f"{step['name']}_s": 0.0 for step in summary["layers"][:-1]},
@@ -137,6 +132,11 @@ def _write(
     if indent is None or indent >= 0:  # --json
         sys.stdout.write(emit.dumps(summary, indent) + "\n")
         sys.stdout.flush()
+    saved.update(index_bytes=index, code=code)  # after the summary: --watch prints it sooner
+    try:
+        record.save(output, saved)
+    except OSError:
+        record.discard(output)
     return 0
 
 

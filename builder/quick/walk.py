@@ -45,7 +45,8 @@ def code_entries(
     prefix: str,
 ) -> list[Entry] | None:
     """The layer's entries under `prefix` (parents first, sorted as the full path sorts
-    them), or None when the full path must decide."""
+    them), or None when the full path must decide. Decisions made for new names are added
+    to `decisions` (the caller records them)."""
     found: list[tuple[tuple[str, ...], Entry]] = []
     links: dict[str, str] = {}
     rules: list[Decide] = []
@@ -56,7 +57,8 @@ def code_entries(
             return known
         if not rules:
             rules.append(_rules(source, output))
-        return rules[0](path, is_dir)
+        decided = decisions[(path, is_dir)] = rules[0](path, is_dir)  # kept in the record
+        return decided
 
     def walk(folder: str, rel: str) -> None:
         with os.scandir(folder) as scan:
