@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .oci.layout import read_layout, write_layout
     from .oci.reproducible import DEFAULT_EPOCH, source_date_epoch
     from .oci.validate import validate_image, validate_layout
+del TYPE_CHECKING
 
 # Imported on first use (PEP 562), so `lambdabox build` loads only the modules it runs.
 _HOME = {
