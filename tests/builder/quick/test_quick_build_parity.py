@@ -297,3 +297,41 @@ def test_an_interrupted_fast_build_keeps_the_layout(
     status, _, err = run(argv, capsys)
     assert status == 0
     assert FAST in err
+
+
+def test_nothing_is_written_outside_the_output(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [*ARGV, "--output", "out"]
+    assert run(argv, capsys)[0] == 0
+    edit(project)
+
+    def state() -> dict[str, tuple[int, int]]:
+        return {
+            str(path): (path.lstat().st_mtime_ns, path.lstat().st_size)
+            for path in project.rglob("*")
+            if "out" not in path.relative_to(project).parts[:1]
+        }
+
+    before = state()
+    status, _, err = run(argv, capsys)
+    assert status == 0
+    assert FAST in err
+    assert state() == before
+
+
+def test_a_file_changed_while_read_goes_to_the_full_path(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def change(root: Path) -> None:
+        def racing(entries: object, fd: int, mtime: int, level: int) -> object:
+            with open(root / "src" / "app.py", "a", encoding="utf-8") as file:
+                file.write("# written meanwhile\n")  # after the walk took its size
+            monkeypatch.setattr("builder.quick.build.write_blob", write_blob)
+            return write_blob(entries, fd, mtime, level)  # type: ignore[arg-type]
+
+        monkeypatch.setattr("builder.quick.build.write_blob", racing)
+        edit(root)
+
+    out = check_parity(project, capsys, change, fast=False)
+    assert not [p.name for p in (out / "blobs" / "sha256").iterdir() if p.name.startswith(".")]
