@@ -10,6 +10,7 @@ here, at the edge. Exit statuses: 0 success, 1 failure (the message names the fi
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import time
@@ -331,6 +332,7 @@ def _quick_remember(
     from ..quick.capture import remember
 
     present: list[tuple[str, int]] = []
+    hashed: list[tuple[str, str]] = []
     if args.requirements is not None:
         spec = DependencySpec(
             args.requirements,
@@ -341,8 +343,16 @@ def _quick_remember(
         )
         key_file = cache.record_path(dependency_layer_key(spec, opaque=True))
         blob = image.layers[-2]
-        present += [
-            (str(key_file), key_file.stat().st_size),
-            (str(cache.blob_path(blob.digest)), blob.size),
-        ]
-    remember(taken, image=image, tag=tag, present=present, summary=summary)
+        try:
+            key_record = key_file.read_bytes()
+            matches = json.loads(key_record)["digest"] == str(blob.digest)
+        except (OSError, ValueError, KeyError, TypeError):
+            matches = False
+        if not matches:  # the cache entry changed since the build read it: no record
+            from ..quick.record import discard
+
+            discard(str(taken.output))
+            return
+        hashed.append((str(key_file), hashlib.sha256(key_record).hexdigest()))
+        present.append((str(cache.blob_path(blob.digest)), blob.size))
+    remember(taken, image=image, tag=tag, present=present, hashed=hashed, summary=summary)

@@ -21,7 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .record import Record
 
-_CONFIG = "application/vnd.oci.image.config.v1+json"
+_OCI_LAYOUT = b'{"imageLayoutVersion":"1.0.0"}'
 
 
 def run(argv: tuple[str, ...], *, indent: int | None = 2) -> int | None:
@@ -41,6 +41,9 @@ def run(argv: tuple[str, ...], *, indent: int | None = 2) -> int | None:
         with open(os.path.join(output, "index.json"), "rb", buffering=0) as file:
             if file.read() != saved["index_bytes"]:
                 return None
+        with open(os.path.join(output, "oci-layout"), "rb", buffering=0) as file:
+            if file.read() != _OCI_LAYOUT:  # the full path would write it again
+                return None
         checked = time.perf_counter()
         root, decisions, symlinks, opaque, prefix, mtime, level = saved["tree"]
         entries = walk.code_entries(root, output, decisions, symlinks, opaque, prefix)
@@ -48,7 +51,7 @@ def run(argv: tuple[str, ...], *, indent: int | None = 2) -> int | None:
             return None
         json_indent = indent if as_json else -1
         return _write(saved, entries, output, (mtime, level), json_indent, (started, checked))
-    except (KeyError, TypeError, ValueError, IndexError):
+    except (KeyError, TypeError, ValueError, IndexError, OSError):
         return None  # a record of an unexpected shape: the full path writes a new one
 
 

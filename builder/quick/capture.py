@@ -46,6 +46,7 @@ class Snapshot:
     argv: tuple[str, ...]
     source: str
     output: Path
+    realpaths: tuple[tuple[str, str], ...]
     sources: tuple[tuple[str, int, int], ...]
     hashed: tuple[tuple[str, str], ...]
     decisions: Mapping[tuple[str, bool], bool]
@@ -94,10 +95,12 @@ def snapshot(
     if opaque:
         entries.append(Entry.file(OPAQUE, b""))
     normalize(entries, PREFIX)  # what the build will refuse, the record never holds
+    folders = (base, str(source), str(output))
     return Snapshot(
         tuple(argv),
         str(source),
         output,
+        tuple((folder, os.path.realpath(folder)) for folder in folders),
         record.source_stats(modules),
         tuple(hashed),
         decisions,
@@ -155,11 +158,14 @@ def remember(
     image: Image,
     tag: str,
     present: Sequence[tuple[str, int]],
+    hashed: Sequence[tuple[str, str]] = (),
     summary: Mapping[str, Any],
 ) -> bool:
     """Write the record of the build `taken` before it, which wrote `image` under `tag`;
-    `present` lists blobs outside the layout it relied on (the dependency cache entry).
+    `present` lists blobs outside the layout it relied on (the dependency cache entry),
+    `hashed` files read since the snapshot (the cache's key record, checked by the caller).
     False (and no record) when the fast path could not reproduce it."""
+    taken = replace(taken, hashed=(*taken.hashed, *hashed))
     output = taken.output
     try:
         made = _record(taken, image, tag, present, summary)
@@ -235,6 +241,7 @@ def _record(
         "sources": taken.sources,
         "hashed": taken.hashed,
         "present": (*present, *below),
+        "realpaths": taken.realpaths,
         "tree": (
             taken.source,
             dict(taken.decisions),

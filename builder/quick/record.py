@@ -9,7 +9,9 @@
     hashed      ((path, sha256 hex or ""), ...) of the requirements file, the base layout's
                 index.json and the code folder's .lambdaboxignore ("" = absent)
     present     ((path, size), ...) blobs that must exist: the layer cache's dependency
-                blob and key record, and every layer below the code in the output
+                blob, and every layer below the code in the output
+    realpaths   ((path, real path), ...) of the base, code and output folders (a symlink
+                pointed elsewhere changes the base's recorded name or the output checks)
     tree        (source, decisions {(path, is_dir): ignored}, symlinks {path: target},
                 opaque, prefix, mtime, level)
     config, manifest, index     templates: bytes with str slots for the code layer
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
     Record = dict[str, Any]
 
 RECORD_FILE = ".lambdabox-build-record"
-RECORD_FORMAT = 1
+RECORD_FORMAT = 2
 """Bump when the record's meaning changes: older records are then ignored."""
 ENVIRONMENT = ("SOURCE_DATE_EPOCH", "LAMBDABOX_CACHE", "XDG_CACHE_HOME", "HOME")
 """What the build reads from the environment (timestamps, the cache's location)."""
@@ -116,6 +118,9 @@ def unchanged(record: Record) -> bool:
                 return False
         for path, size in record["present"]:
             if os.stat(path).st_size != size:
+                return False
+        for path, real in record["realpaths"]:
+            if os.path.realpath(path) != real:
                 return False
     except (OSError, KeyError, TypeError, ValueError):
         return False

@@ -335,3 +335,33 @@ def test_a_file_changed_while_read_goes_to_the_full_path(
 
     out = check_parity(project, capsys, change, fast=False)
     assert not [p.name for p in (out / "blobs" / "sha256").iterdir() if p.name.startswith(".")]
+
+
+def test_a_damaged_oci_layout_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def change(root: Path) -> None:
+        (root / "out" / "oci-layout").write_text("{}")
+        (root / "full" / "oci-layout").write_text("{}")
+        edit(root)
+
+    check_parity(project, capsys, change, fast=False)
+
+
+def test_a_base_symlink_pointed_elsewhere(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def before(root: Path) -> None:
+        shutil.copytree(root / "base", root / "base-copy")
+        (root / "base").rename(root / "base-real")
+        os.symlink("base-real", root / "base")
+
+    def change(root: Path) -> None:
+        (root / "base").unlink()
+        os.symlink("base-copy", root / "base")  # the same index.json, another name
+        edit(root)
+
+    out = check_parity(project, capsys, change, fast=False, before=before)
+    assert (
+        read_layout(out, "1")
+        .annotations["org.opencontainers.image.base.name"]
+        .endswith("base-copy")
+    )
