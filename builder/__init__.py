@@ -13,8 +13,10 @@ Packages, each importing only those below it: `oci` (the image model and its on-
 digest, media types, config, manifest, layer, image, layout, docker archive, validation,
 errors, reproducibility knobs), `layers` (entries, trees and ignore rules, zips,
 deterministic tar, layer cache, bytecode), then `base` (base images), `function` (function
-images and .zip packages) and `export` (skopeo, docker SDK), and on top `cli` (the
-`lambdabox build/package/rebase/base` commands). `testing` makes random images for tests.
+images and .zip packages), `export` (skopeo, docker SDK) and `quick` (the code-only fast path
+of `lambdabox build`, run by the console script before the command line is parsed), and on
+top `cli` (the `lambdabox build/package/rebase/base` commands). `testing` makes random
+images for tests.
 """
 
 from __future__ import annotations
