@@ -13,15 +13,16 @@ Packages, each importing only those below it: `oci` (the image model and its on-
 digest, media types, config, manifest, layer, image, layout, docker archive, validation,
 errors, reproducibility knobs), `layers` (entries, trees and ignore rules, zips,
 deterministic tar, layer cache, bytecode), then `base` (base images), `function` (function
-images and .zip packages) and `export` (skopeo, docker SDK), and on top `cli` (the
-`lambdabox build/package/rebase/base` commands). `testing` makes random images for tests.
+images and .zip packages), `export` (skopeo, docker SDK) and `quick` (the code-only fast path
+of `lambdabox build`, run by the console script before the command line is parsed), and on
+top `cli` (the `lambdabox build/package/rebase/base` commands). `testing` makes random
+images for tests.
 """
 
 from __future__ import annotations
 
-import typing
-
-if typing.TYPE_CHECKING:
+TYPE_CHECKING = False  # not `typing`: importing it costs the fast path ~5 ms
+if TYPE_CHECKING:
     from .layers.build import layer_from_entries, layer_from_tree, layer_from_zip
     from .layers.cache import Cache
     from .layers.entries import Entry
@@ -41,6 +42,7 @@ if typing.TYPE_CHECKING:
     from .oci.layout import read_layout, write_layout
     from .oci.reproducible import DEFAULT_EPOCH, source_date_epoch
     from .oci.validate import validate_image, validate_layout
+del TYPE_CHECKING
 
 # Imported on first use (PEP 562), so `lambdabox build` loads only the modules it runs.
 _HOME = {

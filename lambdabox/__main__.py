@@ -2,6 +2,6 @@
 
 import sys
 
-from lambdabox.cli import main
+from lambdabox.console import main
 
 sys.exit(main())

@@ -2,6 +2,8 @@
 
 Each command lives in its own module; only the module of the command being run is
 imported (so `lambdabox build` does not pay for the emulator, nor `invoke` for docker).
+The console script (`lambdabox.console`) tries the code-only fast path of `build` first
+and comes here for everything else.
 
 Exit statuses (all commands):
     0   success

@@ -31,7 +31,7 @@ from lambdabox.cli import COMMANDS
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("runtime_interface", "lambdabox", "builder")
 ENTRY_POINTS = {"lambdabox.cli", "lambdabox.__main__"}
-BUILDER_RANKS = {"oci": 0, "layers": 1, "base": 2, "function": 2, "export": 2, "cli": 3}
+BUILDER_RANKS = {"oci": 0, "layers": 1, "base": 2, "function": 2, "export": 2, "quick": 2, "cli": 3}
 STDLIB = set(getattr(sys, "stdlib_module_names", ())) | {"__future__"}
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "SdistBuild",
     "SdistOnlyError",
     "dependency_layer",
+    "dependency_layer_key",
     "install_dependencies",
     "platform_tags",
 ]
@@ -211,6 +212,11 @@ def _empty(folder: Path) -> None:
             path.unlink()
 
 
+def dependency_layer_key(spec: DependencySpec, *, opaque: bool) -> str:
+    """The layer cache key of the dependency layer of `spec` (see `dependency_layer`)."""
+    return hashlib.sha256(f"{spec.key()} opaque={opaque}".encode()).hexdigest()
+
+
 def dependency_layer(
     spec: DependencySpec,
     *,
@@ -225,7 +231,7 @@ def dependency_layer(
 
     `opaque` adds an opaque whiteout, so the layer hides what lower layers have at `prefix`.
     """
-    key = hashlib.sha256(f"{spec.key()} opaque={opaque}".encode()).hexdigest()
+    key = dependency_layer_key(spec, opaque=opaque)
     history = History(
         f"lambdabox: pip install -r {spec.requirements.name} "
         f"(cp{spec.python_version}, {spec.platform}) at {prefix}",

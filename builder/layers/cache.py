@@ -50,6 +50,10 @@ class Cache:
     def blob_path(self, digest: Digest) -> Path:
         return self.root / "blobs" / digest.algorithm / digest.hex
 
+    def record_path(self, key: str) -> Path:
+        """Where the record of `key` is kept (`keys/<key>.json`)."""
+        return self._key_path(key)
+
     def _key_path(self, key: str) -> Path:
         if not _KEY.fullmatch(key):
             raise CacheError(f"cache key {key!r} is not 64 lowercase hex digits")

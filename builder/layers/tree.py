@@ -15,6 +15,7 @@ root, `.lambdabox/` (where `lambdabox build` run in the code folder writes its o
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable
@@ -67,6 +68,7 @@ class IgnoreRules:
         return ignored
 
 
+@functools.lru_cache(maxsize=1024)  # --watch reads the rules at every change
 def _compile(line: str) -> _Rule | None:
     pattern = line.rstrip()
     if not pattern or pattern.startswith("#"):
