@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from lambdabox.emulator.cgroup import MemoryProbe, catches_sigterm, cgroup_candidates
 from lambdabox.emulator.container.docker_sdk import docker_errors, exit_status
+from lambdabox.emulator.container.drain import StreamClock
 from lambdabox.emulator.container.extensions import exec_extension
 from lambdabox.emulator.driver import LineSink
 from lambdabox.emulator.logstamps import split_stamp
@@ -57,15 +58,13 @@ class RuntimeContainer:
         self._follower: threading.Thread | None = None
         self._extensions_running = 0
         self._on_extensions_change: Callable[[], None] | None = None
-        self._lines_seen = 0
-        self._last_line_at = 0.0
+        self._clock = StreamClock()  # how far the log stream has caught up
         self.started_at = time.monotonic()  # when its creation began (Init Duration counts)
 
     def _on_line(self, line: str, written_at: float | None = None) -> None:
         """On the loop: a line of the container's output (runtime or extension), with the
         time Docker read it from the container (wall clock) when the stream carries it."""
-        self._lines_seen += 1
-        self._last_line_at = self._loop.time()
+        self._clock.saw(written_at)
         self._forward(line, written_at)
 
     @property
@@ -183,6 +182,7 @@ class RuntimeContainer:
         self._peak = max(self._peak, self._probe.read())
         if self._sampler is not None:
             self._sampler.cancel()
+        self._clock.release_all()
         self._exit.set_result(code)
 
     def _remove_sync(self) -> None:
@@ -199,16 +199,22 @@ class RuntimeContainer:
         return await asyncio.shield(self._exit)
 
     async def drain_output(self, grace_s: float = 0.002, first_s: float = 0.015) -> None:
-        """Give output already written a moment to arrive: through Docker it trails the
-        runtime's HTTP calls by about a millisecond (more while the log stream warms up).
-        Keeps waiting, up to 50 ms, while lines are still arriving."""
+        """Let output already written arrive: through Docker it trails the runtime's HTTP
+        calls by about a millisecond (more while the log stream warms up). Done as soon as
+        a line stamped after this moment has arrived (the stream has caught up), else once
+        no line came for `grace_s` (`first_s` before the stream's first line), at most
+        50 ms. One timer per wait: no polling."""
         if self._returncode is not None:
             return
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        await asyncio.sleep(grace_s if self._lines_seen else first_s)
-        while loop.time() - self._last_line_at < grace_s and loop.time() - started < 0.05:
-            await asyncio.sleep(grace_s)
+        moment, clock = time.time(), self._clock
+        limit, started = (grace_s if clock.lines else first_s), time.monotonic()
+        while True:
+            seen = clock.lines
+            if await clock.reach(moment, limit) or clock.lines == seen:
+                return  # caught up, or quiet for a whole `limit`
+            if time.monotonic() - started >= 0.05:
+                return  # lines keep coming (stamped before now): 50 ms at most
+            limit = grace_s
 
     async def _sample(self, every_s: float = 0.2) -> None:
         """Keep the figure while the cgroup exists: it goes when the container stops."""
