@@ -35,6 +35,7 @@ from lambdabox.emulator.container.docker_sdk import (
 )
 from lambdabox.emulator.container.extensions import list_extensions
 from lambdabox.emulator.container.handle import START_FAILED, RuntimeContainer
+from lambdabox.emulator.container.logstream import docker_socket
 from lambdabox.emulator.driver import LineSink
 from lambdabox.emulator.startup import mark
 
@@ -98,6 +99,7 @@ class ContainerDriver:
         self._executor = ThreadPoolExecutor(8, thread_name_prefix=f"docker-{run_id}")
         self._created: dict[str, str] = {}  # container id -> name
         self._threads: list[threading.Thread] = []
+        self._readers: set[asyncio.Future[None]] = set()  # log streams read on the loop
         self._lock = threading.Lock()
         self._count = 0
         self._closed = False  # no container may be started any more
@@ -126,6 +128,17 @@ class ContainerDriver:
         with self._lock:
             self._threads = [t for t in self._threads if t.is_alive()]
             self._threads.append(thread)
+
+    def track_reader(self, reader: asyncio.Future[None]) -> None:
+        self._readers.add(reader)
+        reader.add_done_callback(self._readers.discard)
+
+    def log_socket(self, container: Any) -> str | None:
+        """Docker's unix socket when `container`'s output can be read on the event loop
+        (a docker SDK container of a local daemon); None: the SDK's stream, in a thread."""
+        if not type(container).__module__.startswith("docker."):
+            return None  # a stand-in client (tests): its own stream
+        return docker_socket()
 
     def forget(self, container_id: str) -> None:
         with self._lock:
@@ -175,7 +188,8 @@ class ContainerDriver:
                 raise RuntimeError("the driver was closed while the container was created")
             container.start()
             mark("container started")
-            stream = container.logs(stream=True, follow=True, timestamps=True)
+            if self.log_socket(container) is None:
+                stream = container.logs(stream=True, follow=True, timestamps=True)
             container.reload()
             mark("container inspected")
         except BaseException:
@@ -221,7 +235,7 @@ class ContainerDriver:
             return failed
         handle = RuntimeContainer(self, container, name, on_line, loop)
         handle.started_at = started_at
-        handle._started(stream, pid)
+        handle._started(stream, pid, self.log_socket(container))
         handle._start_extensions(extensions, {**env, **self.extra_env}, self.user)
         return handle
 
@@ -254,6 +268,8 @@ class ContainerDriver:
         with self._lock:
             threads = list(self._threads)
         await self.call(_join_all, threads, 5.0)
+        if self._readers:
+            await asyncio.wait(list(self._readers), timeout=5.0)
         self._executor.shutdown(wait=False)
         atexit.unregister(self.cleanup)
         with self._client_lock:

@@ -19,8 +19,8 @@ from lambdabox.emulator.cgroup import MemoryProbe, catches_sigterm, cgroup_candi
 from lambdabox.emulator.container.docker_sdk import docker_errors, exit_status
 from lambdabox.emulator.container.drain import StreamClock
 from lambdabox.emulator.container.extensions import exec_extension
+from lambdabox.emulator.container.logstream import LineSplitter, follow_logs
 from lambdabox.emulator.driver import LineSink
-from lambdabox.emulator.logstamps import split_stamp
 
 if TYPE_CHECKING:
     from lambdabox.emulator.container.driver import ContainerDriver
@@ -56,6 +56,7 @@ class RuntimeContainer:
         self._probe = MemoryProbe(())
         self._sampler: asyncio.Future[None] | None = None
         self._follower: threading.Thread | None = None
+        self._reader: asyncio.Future[None] | None = None
         self._extensions_running = 0
         self._on_extensions_change: Callable[[], None] | None = None
         self._clock = StreamClock()  # how far the log stream has caught up
@@ -82,16 +83,41 @@ class RuntimeContainer:
 
     # -- start -----------------------------------------------------------------------
 
-    def _started(self, stream: Any, pid: int | None) -> None:
-        """Called on the loop once the container runs: measure it and follow its output."""
+    def _started(self, stream: Any, pid: int | None, log_socket: str | None = None) -> None:
+        """Called on the loop once the container runs: measure it and follow its output,
+        on the loop from Docker's `log_socket` when given, else `stream` in a thread."""
         self._pid = pid
         self._probe = MemoryProbe(cgroup_candidates(self.id, pid))
         self._sampler = asyncio.ensure_future(self._sample())
+        if log_socket is not None:
+            self._reader = asyncio.ensure_future(self._follow_on_loop(log_socket))
+            self._driver.track_reader(self._reader)
+            return
         self._follower = threading.Thread(
             target=self._follow, args=(stream,), name=f"logs-{self.name}", daemon=True
         )
         self._driver.track(self._follower)
         self._follower.start()
+
+    async def _follow_on_loop(self, log_socket: str) -> None:
+        """Read the output on the loop (no thread, no wake-up per line), then the exit
+        status, then remove the container."""
+        lines = LineSplitter(self._stamped_line)
+        with contextlib.suppress(Exception):  # removed under us: its exit is what matters
+            await follow_logs(log_socket, self.id, lines.feed)
+        lines.flush()
+        self._exited(await self._driver.call(self._exit_status))
+        await self._driver.call(self._remove_sync)
+
+    def _stamped_line(self, raw: bytes, written_at: float | None) -> None:
+        self._on_line(raw.decode("utf-8", "replace"), written_at)
+
+    def _exit_status(self) -> int:
+        """Thread: the container's exit status once it has stopped."""
+        code = -signal.SIGKILL  # when the status is lost (force-removed meanwhile)
+        with contextlib.suppress(Exception):
+            code = exit_status(int(self._container.wait()["StatusCode"]))
+        return code
 
     def _start_extensions(self, paths: Sequence[str], env: Mapping[str, str], user: str) -> None:
         """External extensions of the image (/opt/extensions), run inside the container."""
@@ -133,37 +159,20 @@ class RuntimeContainer:
         self._exited(START_FAILED)
 
     def _follow(self, stream: Any) -> None:
-        """Thread: stream stdout+stderr lines to the loop, then the exit status, then remove.
-
-        Each message of the stream starts with Docker's timestamp (`timestamps=True`); a
-        line longer than Docker's 16 KiB message comes in several messages, each stamped.
-        """
-        container = self._container
-        pending, pending_at = b"", None
+        """Thread: stream stdout+stderr lines to the loop, then the exit status, then remove
+        (the docker SDK's stream, when Docker's socket cannot be read on the loop)."""
+        lines = LineSplitter(self._deliver_line)
         try:
             try:
                 for chunk in stream:
-                    rest = chunk
-                    while rest:
-                        at, rest = split_stamp(rest)
-                        part, newline, rest = rest.partition(b"\n")
-                        if not pending:
-                            pending_at = at
-                        pending += part
-                        if newline:
-                            self._deliver_line(pending, pending_at)
-                            pending, pending_at = b"", None
+                    lines.feed(chunk)
             finally:
                 with contextlib.suppress(Exception):
                     stream.close()
         except Exception:  # the container was removed under us: its exit is what matters
             pass
-        if pending:
-            self._deliver_line(pending, pending_at)
-        code = -signal.SIGKILL  # when the status is lost (force-removed meanwhile)
-        with contextlib.suppress(Exception):
-            code = exit_status(int(container.wait()["StatusCode"]))
-        self._deliver(self._exited, code)
+        lines.flush()
+        self._deliver(self._exited, self._exit_status())
         self._remove_sync()
 
     def _deliver_line(self, raw: bytes, written_at: float | None) -> None:
