@@ -140,29 +140,27 @@ def _fail(message: str) -> int:
 
 
 def check_image(image: str) -> tuple[Any, str | None]:
-    """A Docker client and None, or None and why the image cannot be run."""
-    try:
-        import docker  # type: ignore[import-untyped]
-    except ImportError:
-        return None, "the docker Python package is missing: pip install 'docker>=7'"
+    """A Docker client and None, or None and why the image cannot be run. The client is
+    the narrow Engine API one (no docker SDK import on the cold path)."""
+    from lambdabox.emulator.container.docker_sdk import is_api_error
+
     try:
         client = default_client()
-    except docker.errors.DockerException as exc:
+        client.images.get(image)
+    except Exception as exc:
+        if is_api_error(exc, 404):
+            return None, (
+                f"image {image!r} is not in the local Docker daemon: build or load it "
+                f"first (docker build -t {image} .), `docker images` lists what is there"
+            )
+        if is_api_error(exc):
+            return None, f"cannot inspect image {image!r}: {describe_error(exc)}"
+        if isinstance(exc, ImportError):
+            return None, "the docker Python package is missing: pip install 'docker>=7'"
         return None, (
             f"no Docker daemon answers ({describe_error(exc)}): start one "
             "(as root: scripts/setup-host.sh, or dockerd &) and try again"
         )
-    try:
-        client.images.get(image)
-    except docker.errors.ImageNotFound:
-        client.close()
-        return None, (
-            f"image {image!r} is not in the local Docker daemon: build or load it "
-            f"first (docker build -t {image} .), `docker images` lists what is there"
-        )
-    except docker.errors.DockerException as exc:
-        client.close()
-        return None, f"cannot inspect image {image!r}: {describe_error(exc)}"
     return client, None
 
 

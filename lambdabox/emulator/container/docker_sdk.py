@@ -15,9 +15,23 @@ def docker_errors() -> Any:
 
 
 def default_client() -> Any:
-    import docker
+    """The driver's client: the narrow Engine API client on the daemon's unix socket (no
+    docker SDK import on the cold path); the docker SDK's for a TCP/SSH DOCKER_HOST."""
+    from lambdabox.emulator.container.engine import EngineClient, NoDaemon
 
-    return docker.from_env()
+    try:
+        return EngineClient()
+    except NoDaemon:
+        import docker
+
+        return docker.from_env()
+
+
+def is_api_error(exc: BaseException, status: int | None = None) -> bool:
+    """The daemon answered with an error status (`status`, when given): the docker SDK's
+    APIError and EngineError both carry `status_code`."""
+    code = getattr(exc, "status_code", None)
+    return isinstance(code, int) and (status is None or code == status)
 
 
 def exit_status(code: int) -> int:

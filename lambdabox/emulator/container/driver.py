@@ -136,6 +136,9 @@ class ContainerDriver:
     def log_socket(self, container: Any) -> str | None:
         """Docker's unix socket when `container`'s output can be read on the event loop
         (a docker SDK container of a local daemon); None: the SDK's stream, in a thread."""
+        own = getattr(getattr(container, "client", None), "socket_path", None)
+        if isinstance(own, str):
+            return own  # EngineClient's container
         if not type(container).__module__.startswith("docker."):
             return None  # a stand-in client (tests): its own stream
         return docker_socket()

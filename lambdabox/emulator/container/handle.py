@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from lambdabox.emulator.cgroup import MemoryProbe, catches_sigterm, cgroup_candidates
-from lambdabox.emulator.container.docker_sdk import docker_errors, exit_status
+from lambdabox.emulator.container.docker_sdk import exit_status, is_api_error
 from lambdabox.emulator.container.drain import StreamClock
 from lambdabox.emulator.container.extensions import exec_extension
 from lambdabox.emulator.container.logstream import LineSplitter, follow_logs
@@ -256,7 +256,10 @@ class RuntimeContainer:
 
     async def _kill(self, signame: str) -> None:
         def kill() -> None:
-            with contextlib.suppress(docker_errors().APIError):  # not running any more
+            try:
                 self._container.kill(signal=signame)
+            except Exception as exc:
+                if not is_api_error(exc):
+                    raise  # else: not running any more
 
         await self._driver.call(kill)
