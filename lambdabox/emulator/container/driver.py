@@ -268,11 +268,13 @@ class ContainerDriver:
             return
         self._shut = True
         await self.call(self.cleanup)
+        loop = asyncio.get_running_loop()
+        readers = [reader for reader in self._readers if reader.get_loop() is loop]
+        if readers:  # the log streams end once their containers are gone
+            await asyncio.wait(readers, timeout=5.0)
         with self._lock:
             threads = list(self._threads)
         await self.call(_join_all, threads, 5.0)
-        if self._readers:
-            await asyncio.wait(list(self._readers), timeout=5.0)
         self._executor.shutdown(wait=False)
         atexit.unregister(self.cleanup)
         with self._client_lock:

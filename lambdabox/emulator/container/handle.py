@@ -100,14 +100,17 @@ class RuntimeContainer:
         self._follower.start()
 
     async def _follow_on_loop(self, log_socket: str) -> None:
-        """Read the output on the loop (no thread, no wake-up per line), then the exit
-        status, then remove the container."""
+        """Read the output on the loop (no thread, no wake-up per line); then (in a
+        thread) the exit status, and remove the container."""
         lines = LineSplitter(self._stamped_line)
         with contextlib.suppress(Exception):  # removed under us: its exit is what matters
             await follow_logs(log_socket, self.id, lines.feed)
         lines.flush()
-        self._exited(await self._driver.call(self._exit_status))
-        await self._driver.call(self._remove_sync)
+        # Its exit status and removal in a thread of their own (as the SDK path does),
+        # so that no task is left waiting on them when the loop stops.
+        thread = threading.Thread(target=self._finish, name=f"exit-{self.name}", daemon=True)
+        self._driver.track(thread)
+        thread.start()
 
     def _stamped_line(self, raw: bytes, written_at: float | None) -> None:
         self._on_line(raw.decode("utf-8", "replace"), written_at)
@@ -172,6 +175,10 @@ class RuntimeContainer:
         except Exception:  # the container was removed under us: its exit is what matters
             pass
         lines.flush()
+        self._finish()
+
+    def _finish(self) -> None:
+        """Thread: the exit status to the loop, then remove the container."""
         self._deliver(self._exited, self._exit_status())
         self._remove_sync()
 

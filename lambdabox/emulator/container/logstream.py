@@ -35,37 +35,40 @@ def docker_socket(environ: dict[str, str] | None = None) -> str | None:
 
 class LineSplitter:
     """Docker's stamped messages to lines: each message starts with its timestamp; a line
-    longer than Docker's 16 KiB message comes in several messages, each stamped."""
+    longer than Docker's 16 KiB message comes in several messages, each stamped. A line
+    is completed within its own stream (stdout or stderr), never across them."""
 
     def __init__(self, on_line: LineCallback) -> None:
         self._on_line = on_line
-        self._pending = b""
-        self._pending_at: float | None = None
+        self._pending: dict[int, tuple[bytes, float | None]] = {}
 
-    def feed(self, message: bytes) -> None:
+    def feed(self, message: bytes, stream: int = 1) -> None:
+        """One message of `stream` (1 stdout, 2 stderr; 1 when the reader cannot tell)."""
         rest = message
         while rest:
             at, rest = split_stamp(rest)
             part, newline, rest = rest.partition(b"\n")
-            if not self._pending:
-                self._pending_at = at
-            self._pending += part
+            pending, pending_at = self._pending.pop(stream, (b"", at))
+            pending += part
             if newline:
-                self._on_line(self._pending, self._pending_at)
-                self._pending, self._pending_at = b"", None
+                self._on_line(pending, pending_at)
+            else:
+                self._pending[stream] = (pending, pending_at)
 
     def flush(self) -> None:
         """The stream ended: a last line without its newline is still a line."""
-        if self._pending:
-            self._on_line(self._pending, self._pending_at)
-            self._pending, self._pending_at = b"", None
+        for pending, pending_at in self._pending.values():
+            if pending:
+                self._on_line(pending, pending_at)
+        self._pending = {}
 
 
 async def follow_logs(
-    socket_path: str, container_id: str, on_message: Callable[[bytes], None]
+    socket_path: str, container_id: str, on_message: Callable[[bytes, int], None]
 ) -> None:
-    """Call `on_message` with each message of the container's output (stdout and stderr,
-    from its start, stamped) until the container stops; raises OSError/LogStreamError."""
+    """Call `on_message` with each message of the container's output and its stream (1
+    stdout, 2 stderr), from its start, stamped, until the container stops; raises
+    OSError/LogStreamError."""
     reader, writer = await asyncio.open_unix_connection(socket_path)
     try:
         query = "follow=1&stdout=1&stderr=1&timestamps=1"
@@ -111,7 +114,7 @@ async def _next_body_part(reader: asyncio.StreamReader, chunked: bool) -> bytes:
 class _Frames:
     """Docker's multiplexed stream: [type, 0, 0, 0, size (4 bytes, big-endian)] + payload."""
 
-    def __init__(self, on_message: Callable[[bytes], None]) -> None:
+    def __init__(self, on_message: Callable[[bytes, int], None]) -> None:
         self._on_message = on_message
         self._buffer = b""
 
@@ -123,6 +126,6 @@ class _Frames:
             end = at + 8 + size
             if end > len(buffer):
                 break
-            self._on_message(buffer[at + 8 : end])
+            self._on_message(buffer[at + 8 : end], buffer[at])
             at = end
         self._buffer = buffer[at:]
