@@ -180,8 +180,6 @@ class ContainerDriver:
         client = self.client
         container = client.containers.create(self.image, **self.create_kwargs(env, name, index))
         mark("container created")
-        extensions = list_extensions(container)
-        mark("extensions listed")
         with self._lock:
             self._created[container.id] = name
             closed = self._closed
@@ -195,6 +193,9 @@ class ContainerDriver:
                 stream = container.logs(stream=True, follow=True, timestamps=True)
             container.reload()
             mark("container inspected")
+            # Read once it runs: the start is not delayed by this round trip.
+            extensions = list_extensions(container)
+            mark("extensions listed")
         except BaseException:
             if stream is not None:
                 with contextlib.suppress(Exception):
