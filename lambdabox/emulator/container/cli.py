@@ -190,25 +190,27 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from lambdabox.emulator.startup import mark
 
-    clients: list[Any] = []  # the client that found the image, reused by the driver
     try:
-        config = build_config(args, os.environ, client_factory=lambda: clients[0])
+        config = build_config(args, os.environ)
     except ConfigError as exc:
         sys.stderr.write(f"lambdabox run: {exc}\n")
         return 2
     driver = config.driver
     assert isinstance(driver, ContainerDriver)
-    client, problem = check_image(args.image)
-    if problem is not None:
-        driver.cleanup()  # nothing was started: this only marks the driver closed
-        return _fail(problem)
-    clients.append(client)
-    mark("docker client and image checked")
     try:
+        # Docker creates and starts the first container (eager init) while the image is
+        # checked here: a missing image fails both, and is reported by the check.
         _start_ahead(config, driver)
     except OSError as exc:
         driver.cleanup()
         return _fail(f"cannot start: {exc}. Is the port in use?")
+    mark("container requested")
+    client, problem = check_image(args.image)
+    if problem is not None:
+        driver.cleanup()  # removes the container if one was created after all
+        return _fail(problem)
+    client.close()
+    mark("docker client and image checked")
     from lambdabox.emulator.asyncinvoke import JournalError
     from lambdabox.emulator.server import Emulator
 
