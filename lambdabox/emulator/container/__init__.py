@@ -14,17 +14,32 @@ re-exported here.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from lambdabox.emulator.container.driver import (
     RUN_LABEL,
-    START_FAILED,
     ContainerDriver,
-    RuntimeContainer,
     default_client,
     describe_error,
     docker_errors,
     exit_status,
-    list_extensions,
 )
+
+if TYPE_CHECKING:
+    from lambdabox.emulator.container.driver import (
+        START_FAILED,
+        RuntimeContainer,
+        list_extensions,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """START_FAILED, RuntimeContainer, list_extensions: imported on first use (they need
+    asyncio, which `lambdabox run` imports only once Docker is creating its container)."""
+    from lambdabox.emulator.container import driver
+
+    return getattr(driver, name)
+
 
 __all__ = [
     "RUN_LABEL",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 import uuid
@@ -211,6 +210,8 @@ def _run(args: argparse.Namespace) -> int:
         return _fail(problem)
     client.close()
     mark("docker client and image checked")
+    import asyncio
+
     from lambdabox.emulator.asyncinvoke import JournalError
     from lambdabox.emulator.server import Emulator
 

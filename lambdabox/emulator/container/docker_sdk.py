@@ -3,8 +3,10 @@ errors in one line, and its exit statuses in the emulator's terms."""
 
 from __future__ import annotations
 
+import os
 import signal
 from typing import Any
+from urllib.parse import urlparse
 
 
 def docker_errors() -> Any:
@@ -48,3 +50,12 @@ def describe_error(exc: BaseException) -> str:
     """One line for a Docker error: the daemon's explanation when it gave one."""
     text = str(getattr(exc, "explanation", None) or exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def docker_socket(environ: dict[str, str] | None = None) -> str | None:
+    """The Docker daemon's unix socket (DOCKER_HOST or the default), None for TCP/SSH."""
+    host = (environ if environ is not None else dict(os.environ)).get("DOCKER_HOST", "")
+    if not host:
+        return "/var/run/docker.sock"
+    parsed = urlparse(host)
+    return parsed.path if parsed.scheme == "unix" and parsed.path else None

@@ -18,26 +18,46 @@ None of them is bundled into base images: they need the docker SDK.
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextlib
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lambdabox.emulator.container.docker_sdk import (
     default_client,
     describe_error,
     docker_errors,
+    docker_socket,
     exit_status,
 )
-from lambdabox.emulator.container.extensions import list_extensions
-from lambdabox.emulator.container.handle import START_FAILED, RuntimeContainer
-from lambdabox.emulator.container.logstream import docker_socket
-from lambdabox.emulator.driver import LineSink
 from lambdabox.emulator.startup import mark
+
+# Imported when first used, so that `lambdabox run` asks Docker for its first container
+# before asyncio and the rest of the emulator are imported (see __getattr__ below).
+if TYPE_CHECKING:
+    import asyncio
+
+    from lambdabox.emulator.container.extensions import list_extensions
+    from lambdabox.emulator.container.handle import START_FAILED, RuntimeContainer
+    from lambdabox.emulator.driver import LineSink
+
+_LAZY = {
+    "START_FAILED": "lambdabox.emulator.container.handle",
+    "RuntimeContainer": "lambdabox.emulator.container.handle",
+    "list_extensions": "lambdabox.emulator.container.extensions",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The names re-exported from handle and extensions, imported on first use."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _same_env(ahead: Mapping[str, str], env: Mapping[str, str]) -> bool:
@@ -149,6 +169,8 @@ class ContainerDriver:
 
     async def call(self, fn: Callable[..., _T], *args: Any) -> _T:
         """Run a blocking Docker call off the event loop."""
+        import asyncio
+
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def create_kwargs(self, env: Mapping[str, str], name: str, index: int) -> dict[str, Any]:
@@ -180,6 +202,8 @@ class ContainerDriver:
         client = self.client
         container = client.containers.create(self.image, **self.create_kwargs(env, name, index))
         mark("container created")
+        from lambdabox.emulator.container.extensions import list_extensions
+
         with self._lock:
             self._created[container.id] = name
             closed = self._closed
@@ -223,6 +247,10 @@ class ContainerDriver:
     async def spawn(
         self, env: Mapping[str, str], on_line: LineSink, index: int
     ) -> RuntimeContainer:
+        import asyncio
+
+        from lambdabox.emulator.container.handle import RuntimeContainer
+
         loop = asyncio.get_running_loop()
         ahead, self._ahead = self._ahead, None
         started_at = time.monotonic()
@@ -269,6 +297,8 @@ class ContainerDriver:
             return
         self._shut = True
         await self.call(self.cleanup)
+        import asyncio
+
         loop = asyncio.get_running_loop()
         readers = [reader for reader in self._readers if reader.get_loop() is loop]
         if readers:  # the log streams end once their containers are gone

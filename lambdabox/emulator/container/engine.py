@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from lambdabox.emulator.container.logstream import docker_socket
+from lambdabox.emulator.container.docker_sdk import docker_socket
 
 
 class EngineError(Exception):

@@ -11,9 +11,7 @@ the stream's stamped messages into lines for both readers (this one and the dock
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
-from urllib.parse import urlparse
 
 from lambdabox.emulator.logstamps import split_stamp
 
@@ -22,15 +20,6 @@ LineCallback = Callable[[bytes, "float | None"], None]
 
 class LogStreamError(Exception):
     """Docker refused the log stream (its status line and message say why)."""
-
-
-def docker_socket(environ: dict[str, str] | None = None) -> str | None:
-    """The Docker daemon's unix socket (DOCKER_HOST or the default), None for TCP/SSH."""
-    host = (environ if environ is not None else dict(os.environ)).get("DOCKER_HOST", "")
-    if not host:
-        return "/var/run/docker.sock"
-    parsed = urlparse(host)
-    return parsed.path if parsed.scheme == "unix" and parsed.path else None
 
 
 class LineSplitter:
