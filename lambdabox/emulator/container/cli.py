@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 import uuid
@@ -141,29 +140,27 @@ def _fail(message: str) -> int:
 
 
 def check_image(image: str) -> tuple[Any, str | None]:
-    """A Docker client and None, or None and why the image cannot be run."""
-    try:
-        import docker  # type: ignore[import-untyped]
-    except ImportError:
-        return None, "the docker Python package is missing: pip install 'docker>=7'"
+    """A Docker client and None, or None and why the image cannot be run. The client is
+    the narrow Engine API one (no docker SDK import on the cold path)."""
+    from lambdabox.emulator.container.docker_sdk import is_api_error
+
     try:
         client = default_client()
-    except docker.errors.DockerException as exc:
+        client.images.get(image)
+    except Exception as exc:
+        if is_api_error(exc, 404):
+            return None, (
+                f"image {image!r} is not in the local Docker daemon: build or load it "
+                f"first (docker build -t {image} .), `docker images` lists what is there"
+            )
+        if is_api_error(exc):
+            return None, f"cannot inspect image {image!r}: {describe_error(exc)}"
+        if isinstance(exc, ImportError):
+            return None, "the docker Python package is missing: pip install 'docker>=7'"
         return None, (
             f"no Docker daemon answers ({describe_error(exc)}): start one "
             "(as root: scripts/setup-host.sh, or dockerd &) and try again"
         )
-    try:
-        client.images.get(image)
-    except docker.errors.ImageNotFound:
-        client.close()
-        return None, (
-            f"image {image!r} is not in the local Docker daemon: build or load it "
-            f"first (docker build -t {image} .), `docker images` lists what is there"
-        )
-    except docker.errors.DockerException as exc:
-        client.close()
-        return None, f"cannot inspect image {image!r}: {describe_error(exc)}"
     return client, None
 
 
@@ -193,25 +190,29 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from lambdabox.emulator.startup import mark
 
-    clients: list[Any] = []  # the client that found the image, reused by the driver
     try:
-        config = build_config(args, os.environ, client_factory=lambda: clients[0])
+        config = build_config(args, os.environ)
     except ConfigError as exc:
         sys.stderr.write(f"lambdabox run: {exc}\n")
         return 2
     driver = config.driver
     assert isinstance(driver, ContainerDriver)
-    client, problem = check_image(args.image)
-    if problem is not None:
-        driver.cleanup()  # nothing was started: this only marks the driver closed
-        return _fail(problem)
-    clients.append(client)
-    mark("docker client and image checked")
     try:
+        # Docker creates and starts the first container (eager init) while the image is
+        # checked here: a missing image fails both, and is reported by the check.
         _start_ahead(config, driver)
     except OSError as exc:
         driver.cleanup()
         return _fail(f"cannot start: {exc}. Is the port in use?")
+    mark("container requested")
+    client, problem = check_image(args.image)
+    if problem is not None:
+        driver.cleanup()  # removes the container if one was created after all
+        return _fail(problem)
+    client.close()
+    mark("docker client and image checked")
+    import asyncio
+
     from lambdabox.emulator.asyncinvoke import JournalError
     from lambdabox.emulator.server import Emulator
 

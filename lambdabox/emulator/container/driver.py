@@ -19,25 +19,46 @@ None of them is bundled into base images: they need the docker SDK.
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextlib
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lambdabox.emulator.container.docker_sdk import (
     default_client,
     describe_error,
     docker_errors,
+    docker_socket,
     exit_status,
 )
-from lambdabox.emulator.container.extensions import list_extensions
-from lambdabox.emulator.container.handle import START_FAILED, RuntimeContainer
-from lambdabox.emulator.driver import LineSink
 from lambdabox.emulator.startup import mark
+
+# Imported when first used, so that `lambdabox run` asks Docker for its first container
+# before asyncio and the rest of the emulator are imported (see __getattr__ below).
+if TYPE_CHECKING:
+    import asyncio
+
+    from lambdabox.emulator.container.extensions import list_extensions
+    from lambdabox.emulator.container.handle import START_FAILED, RuntimeContainer
+    from lambdabox.emulator.driver import LineSink
+
+_LAZY = {
+    "START_FAILED": "lambdabox.emulator.container.handle",
+    "RuntimeContainer": "lambdabox.emulator.container.handle",
+    "list_extensions": "lambdabox.emulator.container.extensions",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The names re-exported from handle and extensions, imported on first use."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _same_env(ahead: Mapping[str, str], env: Mapping[str, str]) -> bool:
@@ -99,6 +120,7 @@ class ContainerDriver:
         self._executor = ThreadPoolExecutor(8, thread_name_prefix=f"docker-{run_id}")
         self._created: dict[str, str] = {}  # container id -> name
         self._threads: list[threading.Thread] = []
+        self._readers: set[asyncio.Future[None]] = set()  # log streams read on the loop
         self._lock = threading.Lock()
         self._count = 0
         self._closed = False  # no container may be started any more
@@ -128,12 +150,28 @@ class ContainerDriver:
             self._threads = [t for t in self._threads if t.is_alive()]
             self._threads.append(thread)
 
+    def track_reader(self, reader: asyncio.Future[None]) -> None:
+        self._readers.add(reader)
+        reader.add_done_callback(self._readers.discard)
+
+    def log_socket(self, container: Any) -> str | None:
+        """Docker's unix socket when `container`'s output can be read on the event loop
+        (a docker SDK container of a local daemon); None: the SDK's stream, in a thread."""
+        own = getattr(getattr(container, "client", None), "socket_path", None)
+        if isinstance(own, str):
+            return own  # EngineClient's container
+        if not type(container).__module__.startswith("docker."):
+            return None  # a stand-in client (tests): its own stream
+        return docker_socket()
+
     def forget(self, container_id: str) -> None:
         with self._lock:
             self._created.pop(container_id, None)
 
     async def call(self, fn: Callable[..., _T], *args: Any) -> _T:
         """Run a blocking Docker call off the event loop."""
+        import asyncio
+
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def create_kwargs(self, env: Mapping[str, str], name: str, index: int) -> dict[str, Any]:
@@ -167,8 +205,8 @@ class ContainerDriver:
         client = self.client
         container = client.containers.create(self.image, **self.create_kwargs(env, name, index))
         mark("container created")
-        extensions = list_extensions(container)
-        mark("extensions listed")
+        from lambdabox.emulator.container.extensions import list_extensions
+
         with self._lock:
             self._created[container.id] = name
             closed = self._closed
@@ -178,9 +216,13 @@ class ContainerDriver:
                 raise RuntimeError("the driver was closed while the container was created")
             container.start()
             mark("container started")
-            stream = container.logs(stream=True, follow=True, timestamps=True)
+            if self.log_socket(container) is None:
+                stream = container.logs(stream=True, follow=True, timestamps=True)
             container.reload()
             mark("container inspected")
+            # Read once it runs: the start is not delayed by this round trip.
+            extensions = list_extensions(container)
+            mark("extensions listed")
         except BaseException:
             if stream is not None:
                 with contextlib.suppress(Exception):
@@ -208,6 +250,10 @@ class ContainerDriver:
     async def spawn(
         self, env: Mapping[str, str], on_line: LineSink, index: int
     ) -> RuntimeContainer:
+        import asyncio
+
+        from lambdabox.emulator.container.handle import RuntimeContainer
+
         loop = asyncio.get_running_loop()
         ahead, self._ahead = self._ahead, None
         started_at = time.monotonic()
@@ -224,7 +270,7 @@ class ContainerDriver:
             return failed
         handle = RuntimeContainer(self, container, name, on_line, loop)
         handle.started_at = started_at
-        handle._started(stream, pid)
+        handle._started(stream, pid, self.log_socket(container))
         handle._start_extensions(extensions, {**env, **self.extra_env}, self.user)
         return handle
 
@@ -254,6 +300,12 @@ class ContainerDriver:
             return
         self._shut = True
         await self.call(self.cleanup)
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        readers = [reader for reader in self._readers if reader.get_loop() is loop]
+        if readers:  # the log streams end once their containers are gone
+            await asyncio.wait(readers, timeout=5.0)
         with self._lock:
             threads = list(self._threads)
         await self.call(_join_all, threads, 5.0)

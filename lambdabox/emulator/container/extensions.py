@@ -9,18 +9,19 @@ import tarfile
 from collections.abc import Callable
 from typing import Any
 
-from lambdabox.emulator.container.docker_sdk import docker_errors
+from lambdabox.emulator.container.docker_sdk import is_api_error
 
 
 def list_extensions(container: Any, directory: str = "/opt/extensions") -> list[str]:
     """Executables in the image's extensions directory, read from its filesystem
     (no shell or `ls` needed in the image)."""
-    errors = docker_errors()
     try:
         chunks, _ = container.get_archive(directory)
         data = b"".join(chunks)
-    except errors.NotFound:
-        return []
+    except Exception as exc:
+        if is_api_error(exc, 404):
+            return []
+        raise
     found = []
     with tarfile.open(fileobj=io.BytesIO(data)) as archive:
         for member in archive.getmembers():

@@ -23,10 +23,11 @@ from lambdabox.emulator.cgroup import (
     cgroup_procs,
     read_pids,
 )
-from lambdabox.emulator.container.docker_sdk import docker_errors, exit_status
+from lambdabox.emulator.container.docker_sdk import exit_status, is_api_error
+from lambdabox.emulator.container.drain import StreamClock
 from lambdabox.emulator.container.extensions import exec_extension
+from lambdabox.emulator.container.logstream import LineSplitter, follow_logs
 from lambdabox.emulator.driver import LineSink
-from lambdabox.emulator.logstamps import split_stamp
 from lambdabox.emulator.sandbox.peers import namespace_members
 
 if TYPE_CHECKING:
@@ -64,17 +65,16 @@ class RuntimeContainer:
         self._procs: Path | None = None
         self._sampler: asyncio.Future[None] | None = None
         self._follower: threading.Thread | None = None
+        self._reader: asyncio.Future[None] | None = None
         self._extensions_running = 0
         self._on_extensions_change: Callable[[], None] | None = None
-        self._lines_seen = 0
-        self._last_line_at = 0.0
+        self._clock = StreamClock()  # how far the log stream has caught up
         self.started_at = time.monotonic()  # when its creation began (Init Duration counts)
 
     def _on_line(self, line: str, written_at: float | None = None) -> None:
         """On the loop: a line of the container's output (runtime or extension), with the
         time Docker read it from the container (wall clock) when the stream carries it."""
-        self._lines_seen += 1
-        self._last_line_at = self._loop.time()
+        self._clock.saw(written_at)
         self._forward(line, written_at)
 
     @property
@@ -92,18 +92,46 @@ class RuntimeContainer:
 
     # -- start -----------------------------------------------------------------------
 
-    def _started(self, stream: Any, pid: int | None) -> None:
-        """Called on the loop once the container runs: measure it and follow its output."""
+    def _started(self, stream: Any, pid: int | None, log_socket: str | None = None) -> None:
+        """Called on the loop once the container runs: measure it and follow its output,
+        on the loop from Docker's `log_socket` when given, else `stream` in a thread."""
         self._pid = pid
         candidates = cgroup_candidates(self.id, pid)
         self._probe = MemoryProbe(candidates)
         self._procs = cgroup_procs(candidates)
         self._sampler = asyncio.ensure_future(self._sample())
+        if log_socket is not None:
+            self._reader = asyncio.ensure_future(self._follow_on_loop(log_socket))
+            self._driver.track_reader(self._reader)
+            return
         self._follower = threading.Thread(
             target=self._follow, args=(stream,), name=f"logs-{self.name}", daemon=True
         )
         self._driver.track(self._follower)
         self._follower.start()
+
+    async def _follow_on_loop(self, log_socket: str) -> None:
+        """Read the output on the loop (no thread, no wake-up per line); then (in a
+        thread) the exit status, and remove the container."""
+        lines = LineSplitter(self._stamped_line)
+        with contextlib.suppress(Exception):  # removed under us: its exit is what matters
+            await follow_logs(log_socket, self.id, lines.feed)
+        lines.flush()
+        # Its exit status and removal in a thread of their own (as the SDK path does),
+        # so that no task is left waiting on them when the loop stops.
+        thread = threading.Thread(target=self._finish, name=f"exit-{self.name}", daemon=True)
+        self._driver.track(thread)
+        thread.start()
+
+    def _stamped_line(self, raw: bytes, written_at: float | None) -> None:
+        self._on_line(raw.decode("utf-8", "replace"), written_at)
+
+    def _exit_status(self) -> int:
+        """Thread: the container's exit status once it has stopped."""
+        code = -signal.SIGKILL  # when the status is lost (force-removed meanwhile)
+        with contextlib.suppress(Exception):
+            code = exit_status(int(self._container.wait()["StatusCode"]))
+        return code
 
     def _start_extensions(self, paths: Sequence[str], env: Mapping[str, str], user: str) -> None:
         """External extensions of the image (/opt/extensions), run inside the container."""
@@ -151,37 +179,24 @@ class RuntimeContainer:
         self._exited(START_FAILED)
 
     def _follow(self, stream: Any) -> None:
-        """Thread: stream stdout+stderr lines to the loop, then the exit status, then remove.
-
-        Each message of the stream starts with Docker's timestamp (`timestamps=True`); a
-        line longer than Docker's 16 KiB message comes in several messages, each stamped.
-        """
-        container = self._container
-        pending, pending_at = b"", None
+        """Thread: stream stdout+stderr lines to the loop, then the exit status, then remove
+        (the docker SDK's stream, when Docker's socket cannot be read on the loop)."""
+        lines = LineSplitter(self._deliver_line)
         try:
             try:
                 for chunk in stream:
-                    rest = chunk
-                    while rest:
-                        at, rest = split_stamp(rest)
-                        part, newline, rest = rest.partition(b"\n")
-                        if not pending:
-                            pending_at = at
-                        pending += part
-                        if newline:
-                            self._deliver_line(pending, pending_at)
-                            pending, pending_at = b"", None
+                    lines.feed(chunk)
             finally:
                 with contextlib.suppress(Exception):
                     stream.close()
         except Exception:  # the container was removed under us: its exit is what matters
             pass
-        if pending:
-            self._deliver_line(pending, pending_at)
-        code = -signal.SIGKILL  # when the status is lost (force-removed meanwhile)
-        with contextlib.suppress(Exception):
-            code = exit_status(int(container.wait()["StatusCode"]))
-        self._deliver(self._exited, code)
+        lines.flush()
+        self._finish()
+
+    def _finish(self) -> None:
+        """Thread: the exit status to the loop, then remove the container."""
+        self._deliver(self._exited, self._exit_status())
         self._remove_sync()
 
     def _deliver_line(self, raw: bytes, written_at: float | None) -> None:
@@ -200,6 +215,7 @@ class RuntimeContainer:
         self._peak = max(self._peak, self._probe.read())
         if self._sampler is not None:
             self._sampler.cancel()
+        self._clock.release_all()
         self._exit.set_result(code)
 
     def _remove_sync(self) -> None:
@@ -216,16 +232,22 @@ class RuntimeContainer:
         return await asyncio.shield(self._exit)
 
     async def drain_output(self, grace_s: float = 0.002, first_s: float = 0.015) -> None:
-        """Give output already written a moment to arrive: through Docker it trails the
-        runtime's HTTP calls by about a millisecond (more while the log stream warms up).
-        Keeps waiting, up to 50 ms, while lines are still arriving."""
+        """Let output already written arrive: through Docker it trails the runtime's HTTP
+        calls by about a millisecond (more while the log stream warms up). Done as soon as
+        a line stamped after this moment has arrived (the stream has caught up), else once
+        no line came for `grace_s` (`first_s` before the stream's first line), at most
+        50 ms. One timer per wait: no polling."""
         if self._returncode is not None:
             return
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        await asyncio.sleep(grace_s if self._lines_seen else first_s)
-        while loop.time() - self._last_line_at < grace_s and loop.time() - started < 0.05:
-            await asyncio.sleep(grace_s)
+        moment, clock = time.time(), self._clock
+        limit, started = (grace_s if clock.lines else first_s), time.monotonic()
+        while True:
+            seen = clock.lines
+            if await clock.reach(moment, limit) or clock.lines == seen:
+                return  # caught up, or quiet for a whole `limit`
+            if time.monotonic() - started >= 0.05:
+                return  # lines keep coming (stamped before now): 50 ms at most
+            limit = grace_s
 
     async def _sample(self, every_s: float = 0.2) -> None:
         """Keep the figure while the cgroup exists: it goes when the container stops."""
@@ -258,7 +280,10 @@ class RuntimeContainer:
 
     async def _kill(self, signame: str) -> None:
         def kill() -> None:
-            with contextlib.suppress(docker_errors().APIError):  # not running any more
+            try:
                 self._container.kill(signal=signame)
+            except Exception as exc:
+                if not is_api_error(exc):
+                    raise  # else: not running any more
 
         await self._driver.call(kill)
