@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from lambdabox.emulator.asyncinvoke.ports import DestinationSink
     from lambdabox.emulator.driver import Driver
+    from lambdabox.emulator.httpserver.limits import Limits
 
 DEFAULT_TIMEOUT_S = 300
 DEFAULT_MEMORY_MB = 3008
@@ -84,6 +85,8 @@ class EmulatorConfig:
     state_dir: str | None = None
     drain_timeout_s: float = 10.0  # on stop, queued Event invocations run this long at most
     destinations: DestinationSink | None = None
+    # The Invoke API's connection cap and idle/slow-peer timeouts (None: httpserver.INVOKE_API).
+    invoke_limits: Limits | None = None
 
 
 def _int(environ: Mapping[str, str], name: str, default: int) -> int:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from lambdabox.emulator import prestart, startup
 from lambdabox.emulator.config import log_stream_name
 from lambdabox.emulator.driver import Driver, RuntimeHandle
-from lambdabox.emulator.httpserver import HTTPServer
+from lambdabox.emulator.httpserver import RUNTIME_API, HTTPServer
 from lambdabox.emulator.invocation import Invocation, Outcome
 from lambdabox.emulator.loglevel import Handler, logged_handler
 from lambdabox.emulator.process import describe_exit
@@ -75,7 +75,7 @@ class EnvironmentLifecycle:
         if launch.request_log is not None:
             handle = logged_handler(handle, name, launch.request_log)
         sock = prestart.take_socket(host, port)  # bound before the imports, if at all
-        self._server = HTTPServer(handle, host, port, name=name, sock=sock)
+        self._server = HTTPServer(handle, host, port, name=name, sock=sock, limits=RUNTIME_API)
         self._process: RuntimeHandle | None = None
         self._ready = asyncio.Event()
         self._init: asyncio.Future[Outcome | None] | None = None

@@ -15,7 +15,7 @@ from lambdabox.emulator.asyncinvoke import AsyncInvoker, Journal
 from lambdabox.emulator.config import EmulatorConfig
 from lambdabox.emulator.driver import ProcessDriver
 from lambdabox.emulator.environment import Launch
-from lambdabox.emulator.httpserver import HTTPServer
+from lambdabox.emulator.httpserver import INVOKE_API, HTTPServer
 from lambdabox.emulator.invoke_api import InvokeAPI
 from lambdabox.emulator.loglevel import DEBUG, INFO, WARN, Handler, logged_handler, parse_level
 from lambdabox.emulator.pool import Pool
@@ -76,6 +76,7 @@ class Emulator:
             config.invoke_port,
             name="invoke-api",
             sock=prestart.take_socket(config.invoke_host, config.invoke_port),
+            limits=config.invoke_limits or INVOKE_API,
         )
         if self.level <= DEBUG:
             self.invoke_api.on_first_answer = self._print_phases

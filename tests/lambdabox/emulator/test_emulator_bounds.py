@@ -1,0 +1,93 @@
+"""The emulator's Invoke API bounds with a real runtime: the cap and the timers leave the
+Runtime API and long invocations alone.
+
+The Invoke API runs with a cap of 2 connections and 0.3 s timers (`invoke_limits`);
+each environment's Runtime API is a server of its own with its own cap.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from lambdabox.emulator.config import EmulatorConfig, FunctionConfig
+from lambdabox.emulator.httpserver import Limits
+from lambdabox.testing.emulator import EMULATOR_SCENARIO, RunningEmulator, python_runtime
+
+INVOKE = "/2015-03-31/functions/function/invocations"
+
+
+@pytest.fixture
+def capped() -> Iterator[RunningEmulator]:
+    command = python_runtime("app.handler")
+    config = EmulatorConfig(
+        command=command,
+        cwd=str(EMULATOR_SCENARIO),
+        handler=command[-1],
+        function=FunctionConfig(name="bounds", timeout_s=30, memory_mb=256),
+        invoke_port=0,
+        runtime_api_port=0,
+        max_concurrency=2,
+        invoke_limits=Limits(max_connections=2, idle_timeout=0.3, head_timeout=0.3),
+    )
+    running = RunningEmulator(config)
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def _request(sock: socket.socket, event: object) -> None:
+    body = json.dumps(event).encode()
+    head = f"POST {INVOKE} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n"
+    sock.sendall(head.encode() + body)
+
+
+def _answer(sock: socket.socket) -> tuple[int, bytes]:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        piece = sock.recv(65536)
+        assert piece, f"closed before an answer: {data!r}"
+        data += piece
+    head, _, body = data.partition(b"\r\n\r\n")
+    fields = dict(line.split(b":", 1) for line in head.split(b"\r\n")[1:])
+    length = int({k.lower(): v for k, v in fields.items()}[b"content-length"])
+    while len(body) < length:
+        piece = sock.recv(65536)
+        assert piece
+        body += piece
+    return int(head.split()[1]), body
+
+
+def test_a_full_invoke_api_refuses_with_503_but_runtimes_keep_serving(
+    capped: RunningEmulator,
+) -> None:
+    host, port = capped.emulator.invoke_address
+    first = socket.create_connection((host, port), timeout=30)
+    second = socket.create_connection((host, port), timeout=30)
+    try:
+        _request(first, {"action": "sleep", "seconds": 1.0})  # longer than the idle timer
+        _request(second, {"n": 2})
+        assert _answer(second)[0] == 200  # both connections are counted in
+        extra = requests.post(capped.url, json={"n": 3}, timeout=30)
+        assert extra.status_code == 503
+        assert extra.json()["errorType"] == "ServiceException"
+        status, body = _answer(first)  # the runtime reached its own Runtime API meanwhile
+        assert status == 200
+        assert json.loads(body)["echo"] == {"action": "sleep", "seconds": 1.0}
+    finally:
+        first.close()
+        second.close()
+    deadline = time.monotonic() + 10
+    while True:  # the closes are noticed, then new callers are admitted again
+        answer = requests.post(capped.url, json={"n": 4}, timeout=30)
+        if answer.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert answer.json()["echo"] == {"n": 4}
