@@ -273,8 +273,6 @@ def _start_ahead(config: EmulatorConfig) -> None:
     extensions = config.extensions_dir
     if extensions and os.path.isdir(extensions) and os.listdir(extensions):
         return  # extensions start (and register) before the runtime: the emulator does it
-    if config.state_dir is not None:
-        return  # journalled events resume through the emulator's own start
     env = runtime_environment(config, dict(os.environ))
     version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
     env.setdefault("AWS_LAMBDA_LOG_STREAM_NAME", log_stream_name(version))

@@ -48,6 +48,11 @@ class Launch:
     """With --log-level debug: where each Runtime API request is described."""
 
 
+UNADOPTED_GRACE_S = 0.2
+"""After a runtime started ahead was killed unadopted: the ends of its connections are
+read within this (a few loop turns) before init may complete."""
+
+
 class EnvironmentLifecycle:
     """A runtime process behind its own Runtime API listener: started, watched, stopped."""
 
@@ -142,12 +147,18 @@ class EnvironmentLifecycle:
         startup.mark("runtime spawning")
         self.sidecars.telemetry.reset()
         self.reports.init_start()
-        await self.sidecars.start(env)
-        # The runtime may ask for /next before spawn() returns (a container starts its
-        # extensions after it): init cannot complete until they are known.
+        # Init cannot complete before the driver says which runtime this is: one started
+        # ahead may ask for /next at any time (adopted, its request is kept; not adopted,
+        # it was killed and must get no event), and a container starts its extensions
+        # after the runtime, so they are known only once spawn() returns.
         self._spawning = True
         try:
+            await self.sidecars.start(env)
             self._process = await self._launch.driver.spawn(env, self._on_line, self.index)
+            if prestart.stopped_unadopted():
+                # Its connections may still be in the server with a GET /next read and
+                # their end not yet: let their ends be read (which abandons the waiters).
+                await asyncio.sleep(UNADOPTED_GRACE_S)
         finally:
             self._spawning = False
         self.sidecars.sandbox = self._process
@@ -155,8 +166,9 @@ class EnvironmentLifecycle:
         ahead: float | None = getattr(self._process, "started_at", None)
         if ahead is not None:  # started before the emulator was ready: init began then
             self._init_started = min(self._init_started, ahead)
-        if any(not waiter.done() for waiter in self.waiting):
-            self._runtime_waiting = True  # a runtime started ahead asked for /next already
+        # A runtime started ahead (or a container) asked for /next already; one killed
+        # unadopted did too, but its requests are abandoned by now.
+        self._runtime_waiting = any(not waiter.done() for waiter in self.waiting)
         self._process.watch_extensions(self._check_init)
         self._check_init()
         self._watcher = asyncio.ensure_future(self._watch(self._process))
