@@ -98,8 +98,7 @@ def _runs(emu: Emulator, run: _Run) -> Counter[str]:
 
 def _soak(emu: Emulator, ledger: Ledger, run: _Run, say: Callable[[str], object]) -> int:
     """Warm up, load with faults, drain, stop; return the exit status."""
-    for n in range(20):  # warm-up
-        requests.post(emu.base + INVOKE, json={"n": n}, timeout=30)
+    _warm_up(emu)
     rss0, fds0 = _figures(emu)
     down = threading.Event()
     slow = Slowloris(ledger)
@@ -144,6 +143,23 @@ def _soak(emu: Emulator, ledger: Ledger, run: _Run, say: Callable[[str], object]
         say(f"VIOLATION: {violation}")
     say("soak phase: " + ("FAILED" if violations else "passed"))
     return 1 if violations else 0
+
+
+def _warm_up(emu: Emulator) -> None:
+    """Every environment started (concurrent calls), so that the figures taken next count
+    what each environment holds (a container's log stream and API connections)."""
+
+    def calls(worker: int) -> None:
+        with requests.Session() as session:
+            for n in range(5):
+                payload = {"action": "sleep", "seconds": 0.3, "n": worker * 10 + n}
+                session.post(emu.base + INVOKE, json=payload, timeout=60)
+
+    workers = [threading.Thread(target=calls, args=(w,)) for w in range(MAX_CONCURRENCY)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
 
 
 def _leftovers(emu: Emulator, run: _Run) -> list[str]:
