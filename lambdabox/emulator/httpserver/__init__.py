@@ -44,7 +44,7 @@ from lambdabox.emulator.httpserver.constants import LINGER_SECONDS as LINGER_SEC
 from lambdabox.emulator.httpserver.constants import MAX_DRAIN as MAX_DRAIN
 from lambdabox.emulator.httpserver.constants import PIPELINE_LIMIT as PIPELINE_LIMIT
 from lambdabox.emulator.httpserver.errors import BodyTooLarge, HTTPError
-from lambdabox.emulator.httpserver.limits import INVOKE_API, RUNTIME_API, Limits
+from lambdabox.emulator.httpserver.limits import INVOKE_API, RUNTIME_API, Limits, Refusal
 from lambdabox.emulator.httpserver.request import Request
 from lambdabox.emulator.httpserver.response import Responder
 from lambdabox.emulator.httpserver.server import Handler, HTTPServer
@@ -59,6 +59,7 @@ __all__ = [
     "HTTPServer",
     "Handler",
     "Limits",
+    "Refusal",
     "Request",
     "Responder",
 ]

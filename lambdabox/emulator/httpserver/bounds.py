@@ -36,6 +36,14 @@ _HEAD = 2
 _BODY = 3
 
 
+def overload_message(name: str, limit: int | None) -> str:
+    """The message of a 503 over the connection cap (names the fix)."""
+    return (
+        f"{name} serves at most {limit} connections at once: close idle connections "
+        "(or reuse them) and retry"
+    )
+
+
 class BoundedConnection(ConnectionBase):
     """A connection counted against the cap, closing idle peers and answering slow ones 408."""
 
@@ -60,14 +68,17 @@ class BoundedConnection(ConnectionBase):
 
     def _refuse(self) -> None:
         """Over the connection cap: answer 503 at once and close (lingering)."""
-        limit = self._server.limits.max_connections
-        body = error_body(
-            "ServiceException",
-            f"{self._server.name} serves at most {limit} connections at once: close idle "
-            "connections (or reuse them) and retry",
-        )
+        limits = self._server.limits
+        refusal = limits.refusal
+        if refusal is None:
+            message = overload_message(self._server.name, limits.max_connections)
+            headers: tuple[tuple[str, str], ...] = (("Content-Type", "application/json"),)
+            body = error_body("ServiceException", message)
+        else:
+            headers, body = refusal.headers, refusal.body
+        fields = "".join(f"{name}: {value}\r\n" for name, value in headers)
         head = (
-            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+            f"HTTP/1.1 503 Service Unavailable\r\n{fields}"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
         )
         self._transport.write(head.encode("latin-1") + body)

@@ -13,6 +13,15 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """The answer (status 503, then closed) to a connection over the cap, in the API's shape."""
+
+    headers: tuple[tuple[str, str], ...]
+    """Besides ``Content-Length`` and ``Connection: close`` (which the server adds)."""
+    body: bytes
+
+
+@dataclass(frozen=True)
 class Limits:
     """Connection cap and peer timeouts of one server (``None``: no cap, no timeout)."""
 
@@ -24,6 +33,9 @@ class Limits:
     """Seconds from the first byte of a request head to its end (408, then closed)."""
     body_timeout: float | None = 30.0
     """Seconds a request body may stall while the server reads it (408 or closed)."""
+    refusal: Refusal | None = None
+    """The 503 beyond the cap; None: ``{"errorType": "ServiceException", ...}`` (the
+    Runtime API's error shape)."""
 
     def __post_init__(self) -> None:
         if self.max_connections is not None and self.max_connections < 1:

@@ -76,8 +76,11 @@ def test_a_full_invoke_api_refuses_with_503_but_runtimes_keep_serving(
         _request(second, {"n": 2})
         assert _answer(second)[0] == 200  # both connections are counted in
         extra = requests.post(capped.url, json={"n": 3}, timeout=30)
-        assert extra.status_code == 503
-        assert extra.json()["errorType"] == "ServiceException"
+        assert extra.status_code == 503  # shaped as the Invoke API's service errors
+        assert extra.headers["x-amzn-ErrorType"] == "ServiceException"
+        assert extra.headers["Connection"] == "close"
+        assert extra.json()["Type"] == "Service"
+        assert "at most 2 connections" in extra.json()["message"]
         status, body = _answer(first)  # the runtime reached its own Runtime API meanwhile
         assert status == 200
         assert json.loads(body)["echo"] == {"action": "sleep", "seconds": 1.0}
