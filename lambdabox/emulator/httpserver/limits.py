@@ -50,7 +50,9 @@ INVOKE_API = Limits()
 """The Invoke API (and other client-facing servers): 1000 connections, 60 s idle, 30 s
 to send a request head, a body stalled for 30 s."""
 
-RUNTIME_API = Limits(max_connections=64, body_timeout=None)
+RUNTIME_API = Limits(max_connections=64, idle_timeout=None, body_timeout=None)
 """One environment's Runtime API: 64 connections (the runtime and its extensions need
-a few); no body timeout, since a streamed response is a request body that may pause for
-as long as the function runs (its timeout ends it)."""
+a few); no idle timeout, since the runtime's keep-alive connection rests while its
+function runs (up to its timeout, 15 minutes at most), and no body timeout, since a
+streamed response is a request body that may pause as long (the function's timeout
+ends both)."""

@@ -14,11 +14,12 @@ import socket
 import threading
 import time
 from collections.abc import Coroutine, Iterator
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import pytest
 
-from lambdabox.emulator.httpserver import HTTPServer, Limits, Request, Responder
+from lambdabox.emulator.httpserver import RUNTIME_API, HTTPServer, Limits, Request, Responder
 
 T = TypeVar("T")
 SHORT = 0.3
@@ -170,16 +171,25 @@ def test_a_long_poll_and_a_long_handler_outlive_every_timer(bounded: BoundedServ
         assert read_response(polling)[0] == 200
 
 
-@pytest.mark.parametrize("bounded", [Limits(1000, SHORT, SHORT, None)], indirect=True)
-def test_without_a_body_timeout_a_pausing_streamed_body_is_read(bounded: BoundedServer) -> None:
-    """The Runtime API's setting: a streamed response may pause as long as the function runs."""
+@pytest.mark.parametrize("bounded", [replace(RUNTIME_API, head_timeout=SHORT)], indirect=True)
+def test_runtime_api_bounds_let_a_connection_rest_and_a_stream_pause(
+    bounded: BoundedServer,
+) -> None:
+    """The Runtime API's setting: the runtime's connection rests while its function runs,
+    and a streamed response may pause as long; a slow request head is still cut off."""
     with bounded.connect() as sock:
+        sock.sendall(b"GET /next HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_response(sock)[0] == 200
+        time.sleep(SHORT * 3)  # the function runs: the connection rests
         sock.sendall(b"POST /stream HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
         for piece in (b"one", b"two"):
             sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
             time.sleep(SHORT * 3)
         sock.sendall(b"0\r\n\r\n")
         assert read_response(sock)[2] == b"ok onetwo"
+    with bounded.connect() as slow:
+        slow.sendall(b"POST /response HTTP/1.1\r\n")
+        assert read_response(slow)[0] == 408
 
 
 @pytest.mark.parametrize("bounded", [Limits(2, None, None, None)], indirect=True)
