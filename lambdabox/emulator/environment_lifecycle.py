@@ -155,7 +155,7 @@ class EnvironmentLifecycle:
         try:
             await self.sidecars.start(env)
             self._process = await self._launch.driver.spawn(env, self._on_line, self.index)
-            if prestart.stopped_unadopted():
+            if prestart.stopped_unadopted(self.address):
                 # Its connections may still be in the server with a GET /next read and
                 # their end not yet: let their ends be read (which abandons the waiters).
                 await asyncio.sleep(UNADOPTED_GRACE_S)

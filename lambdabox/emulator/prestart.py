@@ -39,7 +39,7 @@ _sockets: dict[tuple[str, int], socket.socket] = {}
 _listening: dict[str, socket.socket] = {}  # "host:port" bound -> socket, taken or not
 _runtime: list[Prestarted] = []
 _taken: list[bool] = []  # non-empty once the driver asked: nothing is started ahead after
-_unadopted: list[int] = []  # pids of runtimes started ahead, then stopped as not wanted
+_unadopted: set[str] = set()  # Runtime API addresses of runtimes started ahead, then stopped
 _lock = threading.Lock()
 
 
@@ -137,17 +137,19 @@ def take_runtime(
     if ahead.command == tuple(command) and ahead.cwd == cwd and _same_env(ahead.env, env):
         return ahead
     _stop(ahead)
-    _refuse_queued(dict(ahead.env).get("AWS_LAMBDA_RUNTIME_API", ""))
-    _unadopted.append(ahead.pid)
+    address = dict(ahead.env).get("AWS_LAMBDA_RUNTIME_API", "")
+    _refuse_queued(address)
+    _unadopted.add(address)
     return None
 
 
-def stopped_unadopted() -> bool:
-    """True once after `take_runtime` stopped a runtime started ahead that was not wanted:
-    it may have sent GET /next already, and the environment must not hand it an event."""
-    if not _unadopted:
+def stopped_unadopted(address: str) -> bool:
+    """True once after `take_runtime` stopped a runtime started ahead for the Runtime API
+    at `address` that was not wanted: it may have sent GET /next already, and that
+    environment must not hand it an event."""
+    if address not in _unadopted:
         return False
-    _unadopted.clear()
+    _unadopted.discard(address)
     return True
 
 

@@ -131,8 +131,9 @@ def test_a_runtime_not_adopted_is_stopped_and_its_queued_connections_closed(
         assert sock is not None
         wanted = {**env, "NOT_THE_SAME": "1"}
         assert prestart.take_runtime(command, None, wanted) is None
-        assert prestart.stopped_unadopted()  # the environment is told, once
-        assert not prestart.stopped_unadopted()
+        assert not prestart.stopped_unadopted("127.0.0.1:1")  # another environment's
+        assert prestart.stopped_unadopted(f"{host}:{port}")  # its environment is told, once
+        assert not prestart.stopped_unadopted(f"{host}:{port}")
         sock.setblocking(False)
         try:
             conn, _ = sock.accept()
