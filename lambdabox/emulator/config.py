@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from lambdabox.emulator.asyncinvoke.ports import DestinationSink
     from lambdabox.emulator.driver import Driver
-    from lambdabox.emulator.httpserver.limits import Limits
 
 DEFAULT_TIMEOUT_S = 300
 DEFAULT_MEMORY_MB = 3008
@@ -85,8 +84,9 @@ class EmulatorConfig:
     state_dir: str | None = None
     drain_timeout_s: float = 10.0  # on stop, queued Event invocations run this long at most
     destinations: DestinationSink | None = None
-    # The Invoke API's connection cap and idle/slow-peer timeouts (None: httpserver.INVOKE_API).
-    invoke_limits: Limits | None = None
+    # The Invoke API: connections served at once, and seconds a keep-alive one may idle.
+    max_connections: int = 1000
+    idle_timeout_s: float = 60.0
 
 
 def _int(environ: Mapping[str, str], name: str, default: int) -> int:

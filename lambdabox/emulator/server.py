@@ -29,16 +29,18 @@ __all__ = ["Emulator", "runtime_environment"]
 def _invoke_limits(config: EmulatorConfig) -> Limits:
     """The Invoke API's bounds; its 503 over the cap in the shape of its service errors
     (`x-amzn-ErrorType` header, `{"Type", "message"}` body)."""
-    limits = config.invoke_limits or INVOKE_API
-    if limits.refusal is None:
-        message = (
-            f"the Invoke API serves at most {limits.max_connections} connections at once: "
-            "close idle connections (or reuse them) and retry"
-        )
-        body = json.dumps({"Type": "Service", "message": message}).encode()
-        headers = (("Content-Type", "application/json"), ("x-amzn-ErrorType", "ServiceException"))
-        limits = replace(limits, refusal=Refusal(headers, body))
-    return limits
+    message = (
+        f"the Invoke API serves at most {config.max_connections} connections at once: "
+        "close idle connections (or reuse them) and retry, or raise --max-connections"
+    )
+    body = json.dumps({"Type": "Service", "message": message}).encode()
+    headers = (("Content-Type", "application/json"), ("x-amzn-ErrorType", "ServiceException"))
+    return replace(
+        INVOKE_API,
+        max_connections=config.max_connections,
+        idle_timeout=config.idle_timeout_s,
+        refusal=Refusal(headers, body),
+    )
 
 
 class Emulator:

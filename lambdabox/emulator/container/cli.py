@@ -131,6 +131,8 @@ def build_config(
         retry_delay_scale=args.retry_delay_scale,
         state_dir=args.state_dir,
         drain_timeout_s=args.drain_timeout,
+        max_connections=args.max_connections,
+        idle_timeout_s=args.idle_timeout,
     )
 
 

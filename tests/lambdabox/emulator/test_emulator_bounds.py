@@ -1,14 +1,16 @@
 """The emulator's Invoke API bounds with a real runtime: the cap and the timers leave the
 Runtime API and long invocations alone.
 
-The Invoke API runs with a cap of 2 connections and 0.3 s timers (`invoke_limits`);
+The Invoke API runs with a cap of 2 connections and a 0.3 s idle timeout;
 each environment's Runtime API is a server of its own with its own cap.
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 
@@ -16,8 +18,8 @@ import pytest
 import requests
 
 from lambdabox.emulator.config import EmulatorConfig, FunctionConfig
-from lambdabox.emulator.httpserver import Limits
 from lambdabox.testing.emulator import EMULATOR_SCENARIO, RunningEmulator, python_runtime
+from lambdabox.testing.processes import emulate_command, free_port
 
 INVOKE = "/2015-03-31/functions/function/invocations"
 
@@ -33,7 +35,8 @@ def capped() -> Iterator[RunningEmulator]:
         invoke_port=0,
         runtime_api_port=0,
         max_concurrency=2,
-        invoke_limits=Limits(max_connections=2, idle_timeout=0.3, head_timeout=0.3),
+        max_connections=2,
+        idle_timeout_s=0.3,
     )
     running = RunningEmulator(config)
     running.start()
@@ -94,3 +97,38 @@ def test_a_full_invoke_api_refuses_with_503_but_runtimes_keep_serving(
             break
         time.sleep(0.05)
     assert answer.json()["echo"] == {"n": 4}
+
+
+def test_the_cli_sets_the_idle_timeout_and_refuses_a_bad_cap() -> None:
+    port = free_port()
+    runtime = python_runtime("app.handler")
+    command = emulate_command(port, runtime, "--idle-timeout", "0.3", "--max-connections", "5")
+    proc = subprocess.Popen(
+        command, cwd=EMULATOR_SCENARIO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "lambdabox emulate did not listen"
+                time.sleep(0.05)
+        with sock:
+            _request(sock, {"n": 1})
+            assert _answer(sock)[0] == 200
+            assert sock.recv(1) == b""  # then idle: closed by the server, nothing sent
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    bad = subprocess.run(
+        emulate_command(free_port(), runtime, "--max-connections", "0"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert "--max-connections: must be a whole number of at least 1, not '0'" in bad.stderr
+    assert "Traceback" not in bad.stderr
