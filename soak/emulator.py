@@ -1,7 +1,9 @@
-"""The emulator under soak: a ``lambdabox emulate`` subprocess on free loopback ports."""
+"""The emulator under soak: ``lambdabox emulate`` (process mode) or ``lambdabox run IMAGE``
+(container mode) as a subprocess on free loopback ports."""
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import subprocess
@@ -20,10 +22,19 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class Emulator:
-    """Starts, restarts (SIGTERM, same ``--state-dir``) and stops the emulator."""
+_RUN_ID = re.compile(r"lambdabox\.run=([0-9a-f]+)")
 
-    def __init__(self, function_dir: Path, state_dir: Path, log: Path) -> None:
+
+class Emulator:
+    """Starts, restarts (SIGTERM, same ``--state-dir``) and stops the emulator.
+
+    With ``image``, ``lambdabox run IMAGE`` serves it (one container per environment);
+    else ``lambdabox emulate`` runs ``soak/handler`` (copied to ``function_dir``)."""
+
+    def __init__(
+        self, function_dir: Path, state_dir: Path, log: Path, image: str | None = None
+    ) -> None:
+        self.image = image
         self._dir = function_dir
         self._state = state_dir
         self._log = log
@@ -40,22 +51,36 @@ class Emulator:
         assert self._proc is not None
         return self._proc.pid
 
+    @property
+    def run_id(self) -> str | None:
+        """Container mode: the label of the current run's containers (from its log)."""
+        found = self.run_ids()
+        return found[-1] if found else None
+
+    def run_ids(self) -> list[str]:
+        """Container mode: the labels of every run so far (one per start)."""
+        return list(_RUN_ID.findall(self._log.read_text(errors="replace")))
+
     def start(self) -> None:
         lambdabox = Path(sys.executable).with_name("lambdabox")
-        command = [
-            str(lambdabox), "emulate",
+        common = [
             "--listen", f"127.0.0.1:{self.port}",
             "--runtime-api-address", f"127.0.0.1:{self._api_port}",
             "--max-concurrency", str(MAX_CONCURRENCY),
             "--timeout", "2", "--memory-size", "128",
             "--retry-delay-scale", "0.01",
             "--state-dir", str(self._state), "--drain-timeout", "2",
-            "--log-level", "warn",
-            "--", sys.executable, "-m", "runtime_interface", "app.handler",
         ]  # fmt: skip
+        if self.image is None:
+            command = [
+                str(lambdabox), "emulate", *common, "--log-level", "warn",
+                "--", sys.executable, "-m", "runtime_interface", "app.handler",
+            ]  # fmt: skip
+        else:  # info: its start line names the run's container label
+            command = [str(lambdabox), "run", *common, "--log-level", "info", self.image]
         with self._log.open("ab") as log:
             self._proc = subprocess.Popen(command, cwd=self._dir, stdout=log, stderr=log)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 requests.get(self.base + "/openapi.json", timeout=2)

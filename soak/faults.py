@@ -1,4 +1,4 @@
-"""The fault injector: runtimes killed and stopped, idle connections held open."""
+"""The fault injector: runtimes killed and stopped, slow and idle connections held open."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from soak.ledger import Ledger
 from soak.procs import descendants
 
 SLOW_CONNECTIONS = 500
+IDLE_CONNECTIONS = 200
 
 
 class Injector:
@@ -55,11 +56,13 @@ class Injector:
 
 
 class Slowloris:
-    """Hold :data:`SLOW_CONNECTIONS` connections with an unfinished request head."""
+    """Hold :data:`SLOW_CONNECTIONS` connections with an unfinished request head and
+    :data:`IDLE_CONNECTIONS` that never send a byte; note when the server closes them."""
 
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
         self._socks: list[socket.socket] = []
+        self._idle: list[socket.socket] = []
 
     def open(self, host: str, port: int) -> None:
         for _ in range(SLOW_CONNECTIONS):
@@ -69,10 +72,20 @@ class Slowloris:
                 self._socks.append(sock)
             except OSError:
                 self._ledger.fault("slow connection refused")
-        self._ledger.fault(f"slow connections opened ({SLOW_CONNECTIONS} tried)")
+        for _ in range(IDLE_CONNECTIONS):
+            try:
+                idle = socket.create_connection((host, port), timeout=5)
+                idle.setblocking(False)
+                self._idle.append(idle)
+            except OSError:
+                self._ledger.fault("idle connection refused")
+        self._ledger.fault(
+            f"slow + idle connections opened ({SLOW_CONNECTIONS} + {IDLE_CONNECTIONS} tried)"
+        )
 
     def trickle(self) -> None:
-        """Send one more header byte on each (keeps them alive, never completes)."""
+        """Send one more header byte on each slow one (keeps it busy, never completes);
+        notice idle ones the server closed."""
         for sock in list(self._socks):
             try:
                 sock.sendall(b"X")
@@ -80,8 +93,20 @@ class Slowloris:
                 self._socks.remove(sock)
                 sock.close()
                 self._ledger.fault("slow connection closed by server")
+        for idle in list(self._idle):
+            try:
+                closed = idle.recv(1) == b""
+            except BlockingIOError:
+                continue
+            except OSError:
+                closed = True
+            if closed:
+                self._idle.remove(idle)
+                idle.close()
+                self._ledger.fault("idle connection closed by server")
 
     def close(self) -> None:
-        for sock in self._socks:
+        for sock in self._socks + self._idle:
             sock.close()
         self._socks = []
+        self._idle = []

@@ -131,6 +131,22 @@ def add_common_arguments(parser: argparse.ArgumentParser, default_listen: str, w
         help="on SIGTERM, run queued Event invocations for at most S seconds (default 10); "
         "the rest stay journalled in --state-dir for the next start",
     )
+    parser.add_argument(
+        "--max-connections",
+        type=_whole,
+        default=1000,
+        metavar="N",
+        help="Invoke API connections served at once (default 1000); one more is answered "
+        "503 and closed, those open keep being served",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=_positive,
+        default=60.0,
+        metavar="S",
+        help="close an Invoke API keep-alive connection after S idle seconds (default 60); "
+        "a request in progress (an invoke waiting for its function) is never timed out",
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -158,6 +174,12 @@ def _positive(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be a number above 0, e.g. 0.01, not {text!r}")
     return value
+
+
+def _whole(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
 def _log_level(name: str) -> str:
@@ -244,6 +266,8 @@ def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> Emulat
         state_dir=args.state_dir,
         drain_timeout_s=args.drain_timeout,
         runtime_api_peers=args.runtime_api_peers,
+        max_connections=args.max_connections,
+        idle_timeout_s=args.idle_timeout,
     )
 
 
@@ -281,8 +305,6 @@ def _start_ahead(config: EmulatorConfig) -> None:
     extensions = config.extensions_dir
     if extensions and os.path.isdir(extensions) and os.listdir(extensions):
         return  # extensions start (and register) before the runtime: the emulator does it
-    if config.state_dir is not None:
-        return  # journalled events resume through the emulator's own start
     env = runtime_environment(config, dict(os.environ))
     version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
     env.setdefault("AWS_LAMBDA_LOG_STREAM_NAME", log_stream_name(version))

@@ -87,6 +87,9 @@ class EmulatorConfig:
     # Who may use an environment's Runtime API: "own" (its own processes, identified per
     # connection) or "any" process on the host, as aws-lambda-rie allows.
     runtime_api_peers: str = "own"
+    # The Invoke API: connections served at once, and seconds a keep-alive one may idle.
+    max_connections: int = 1000
+    idle_timeout_s: float = 60.0
 
 
 def _int(environ: Mapping[str, str], name: str, default: int) -> int:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from lambdabox.emulator import prestart, startup
 from lambdabox.emulator.config import log_stream_name
 from lambdabox.emulator.driver import Driver, RuntimeHandle
-from lambdabox.emulator.httpserver import HTTPServer
+from lambdabox.emulator.httpserver import RUNTIME_API, HTTPServer
 from lambdabox.emulator.invocation import Invocation, Outcome
 from lambdabox.emulator.loglevel import Handler, logged_handler
 from lambdabox.emulator.process import RuntimeProcess, describe_exit
@@ -52,6 +52,11 @@ class Launch:
     """Where the emulator's warnings go (stderr when None)."""
     runtime_api_peers: str = "own"
     """"own": only the environment's processes may use its Runtime API; "any": anyone."""
+
+
+UNADOPTED_GRACE_S = 0.2
+"""After a runtime started ahead was killed unadopted: the ends of its connections are
+read within this (a few loop turns) before init may complete."""
 
 
 class EnvironmentLifecycle:
@@ -88,7 +93,7 @@ class EnvironmentLifecycle:
         if launch.request_log is not None:
             handle = logged_handler(handle, name, launch.request_log)
         sock = prestart.take_socket(host, port)  # bound before the imports, if at all
-        self._server = HTTPServer(handle, host, port, name=name, sock=sock)
+        self._server = HTTPServer(handle, host, port, name=name, sock=sock, limits=RUNTIME_API)
         self._process: RuntimeHandle | None = None
         memory = launch.env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
         memory_mb = int(memory) if memory.isdigit() and int(memory) > 0 else 3008
@@ -161,12 +166,18 @@ class EnvironmentLifecycle:
         startup.mark("runtime spawning")
         self.sidecars.telemetry.reset()
         self.reports.init_start()
-        await self.sidecars.start(env)
-        # The runtime may ask for /next before spawn() returns (a container starts its
-        # extensions after it): init cannot complete until they are known.
+        # Init cannot complete before the driver says which runtime this is: one started
+        # ahead may ask for /next at any time (adopted, its request is kept; not adopted,
+        # it was killed and must get no event), and a container starts its extensions
+        # after the runtime, so they are known only once spawn() returns.
         self._spawning = True
         try:
+            await self.sidecars.start(env)
             self._process = await self._launch.driver.spawn(env, self._on_line, self.index)
+            if prestart.stopped_unadopted(self.address):
+                # Its connections may still be in the server with a GET /next read and
+                # their end not yet: let their ends be read (which abandons the waiters).
+                await asyncio.sleep(UNADOPTED_GRACE_S)
         finally:
             self._spawning = False
         self._confinement.confine(self._local_processes())
@@ -177,8 +188,9 @@ class EnvironmentLifecycle:
         ahead: float | None = getattr(self._process, "started_at", None)
         if ahead is not None:  # started before the emulator was ready: init began then
             self._init_started = min(self._init_started, ahead)
-        if any(not waiter.done() for waiter in self.waiting):
-            self._runtime_waiting = True  # a runtime started ahead asked for /next already
+        # A runtime started ahead (or a container) asked for /next already; one killed
+        # unadopted did too, but its requests are abandoned by now.
+        self._runtime_waiting = any(not waiter.done() for waiter in self.waiting)
         self._process.watch_extensions(self._check_init)
         self._check_init()
         self._watcher = asyncio.ensure_future(self._watch(self._process))

@@ -13,6 +13,7 @@ Imports only the standard library's cheap modules (os, socket): it runs first.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -37,8 +38,10 @@ class Prestarted:
 
 
 _sockets: dict[tuple[str, int], socket.socket] = {}
+_listening: dict[str, socket.socket] = {}  # "host:port" bound -> socket, taken or not
 _runtime: list[Prestarted] = []
 _taken: list[bool] = []  # non-empty once the driver asked: nothing is started ahead after
+_unadopted: set[str] = set()  # Runtime API addresses of runtimes started ahead, then stopped
 _lock = threading.Lock()
 
 
@@ -56,6 +59,7 @@ def bind(host: str, port: int) -> tuple[str, int]:
         raise
     _sockets[(host, port)] = sock
     bound = sock.getsockname()
+    _listening[f"{bound[0]}:{bound[1]}"] = sock
     return str(bound[0]), int(bound[1])
 
 
@@ -159,7 +163,44 @@ def take_runtime(
     if ahead.command == tuple(command) and ahead.cwd == cwd and _same_env(ahead.env, env):
         return ahead
     _stop(ahead)
+    address = dict(ahead.env).get("AWS_LAMBDA_RUNTIME_API", "")
+    _refuse_queued(address)
+    _unadopted.add(address)
     return None
+
+
+def stopped_unadopted(address: str) -> bool:
+    """True once after `take_runtime` stopped a runtime started ahead for the Runtime API
+    at `address` that was not wanted: it may have sent GET /next already, and that
+    environment must not hand it an event."""
+    if address not in _unadopted:
+        return False
+    _unadopted.discard(address)
+    return True
+
+
+def _refuse_queued(address: str) -> None:
+    """Close the connections waiting in the Runtime API's backlog: they are the stopped
+    runtime's (nothing else was started yet; start-ahead implies no extensions).
+
+    Accepted later, its queued `GET /next` would be read before its end of stream and
+    handed an event that then waits for the function's timeout (a journalled event
+    resumed at start is ready at that very moment). Requests it got answered before
+    the adoption are dropped by the environment (`adopted` is false)."""
+    sock = _listening.get(address)
+    if sock is None:
+        return
+    blocking = sock.getblocking()
+    try:
+        sock.setblocking(False)
+        while True:
+            conn, _ = sock.accept()
+            conn.close()
+    except OSError:  # BlockingIOError: the backlog is empty; others: closed meanwhile
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            sock.setblocking(blocking)
 
 
 STREAM = "AWS_LAMBDA_LOG_STREAM_NAME"  # named per environment: the one started ahead keeps its own
@@ -175,6 +216,7 @@ def discard() -> None:
     """Close what was not taken: sockets, and a runtime nobody adopted."""
     with _lock:
         _taken.append(True)
+    _listening.clear()
     while _sockets:
         _sockets.popitem()[1].close()
     while _runtime:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from lambdabox.emulator import prestart, startup
@@ -15,13 +17,30 @@ from lambdabox.emulator.asyncinvoke import AsyncInvoker, Journal
 from lambdabox.emulator.config import EmulatorConfig
 from lambdabox.emulator.driver import ProcessDriver
 from lambdabox.emulator.environment import Launch
-from lambdabox.emulator.httpserver import HTTPServer
+from lambdabox.emulator.httpserver import INVOKE_API, HTTPServer, Limits, Refusal
 from lambdabox.emulator.invoke_api import InvokeAPI
 from lambdabox.emulator.loglevel import DEBUG, INFO, WARN, Handler, logged_handler, parse_level
 from lambdabox.emulator.pool import Pool
 from lambdabox.emulator.runtime_env import runtime_environment
 
 __all__ = ["Emulator", "runtime_environment"]
+
+
+def _invoke_limits(config: EmulatorConfig) -> Limits:
+    """The Invoke API's bounds; its 503 over the cap in the shape of its service errors
+    (`x-amzn-ErrorType` header, `{"Type", "message"}` body)."""
+    message = (
+        f"the Invoke API serves at most {config.max_connections} connections at once: "
+        "close idle connections (or reuse them) and retry, or raise --max-connections"
+    )
+    body = json.dumps({"Type": "Service", "message": message}).encode()
+    headers = (("Content-Type", "application/json"), ("x-amzn-ErrorType", "ServiceException"))
+    return replace(
+        INVOKE_API,
+        max_connections=config.max_connections,
+        idle_timeout=config.idle_timeout_s,
+        refusal=Refusal(headers, body),
+    )
 
 
 class Emulator:
@@ -83,6 +102,7 @@ class Emulator:
             config.invoke_port,
             name="invoke-api",
             sock=prestart.take_socket(config.invoke_host, config.invoke_port),
+            limits=_invoke_limits(config),
         )
         if self.level <= DEBUG:
             self.invoke_api.on_first_answer = self._print_phases

@@ -131,6 +131,8 @@ def build_config(
         state_dir=args.state_dir,
         drain_timeout_s=args.drain_timeout,
         runtime_api_peers=args.runtime_api_peers,
+        max_connections=args.max_connections,
+        idle_timeout_s=args.idle_timeout,
     )
 
 

@@ -28,8 +28,10 @@ is closed.
 Modules: :mod:`.server` (:class:`HTTPServer`, :data:`Handler`), :mod:`.request`
 and :mod:`.body` (:class:`Request`), :mod:`.response` and :mod:`.streaming`
 (:class:`Responder`, :class:`ChunkedWriter`), :mod:`.errors`
-(:class:`HTTPError`, :class:`BodyTooLarge`); a connection is built in layers,
-:mod:`.transport` (state, flow control, closing), :mod:`.exchange` (running
+(:class:`HTTPError`, :class:`BodyTooLarge`), :mod:`.limits` (:class:`Limits`: the
+connection cap and the idle and slow-peer timeouts); a connection is built in layers,
+:mod:`.transport` (state, flow control, closing), :mod:`.bounds` (connection cap,
+idle and slow peers), :mod:`.exchange` (running
 handlers) and :mod:`.connection` (request parsing and body framing); with
 helpers :mod:`.parsing`, :mod:`.chunked`, :mod:`.fields` and :mod:`.constants`.
 """
@@ -42,17 +44,22 @@ from lambdabox.emulator.httpserver.constants import LINGER_SECONDS as LINGER_SEC
 from lambdabox.emulator.httpserver.constants import MAX_DRAIN as MAX_DRAIN
 from lambdabox.emulator.httpserver.constants import PIPELINE_LIMIT as PIPELINE_LIMIT
 from lambdabox.emulator.httpserver.errors import BodyTooLarge, HTTPError
+from lambdabox.emulator.httpserver.limits import INVOKE_API, RUNTIME_API, Limits, Refusal
 from lambdabox.emulator.httpserver.request import Request
 from lambdabox.emulator.httpserver.response import Responder
 from lambdabox.emulator.httpserver.server import Handler, HTTPServer
 from lambdabox.emulator.httpserver.streaming import ChunkedWriter
 
 __all__ = [
+    "INVOKE_API",
+    "RUNTIME_API",
     "BodyTooLarge",
     "ChunkedWriter",
     "HTTPError",
     "HTTPServer",
     "Handler",
+    "Limits",
+    "Refusal",
     "Request",
     "Responder",
 ]

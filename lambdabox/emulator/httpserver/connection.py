@@ -59,6 +59,8 @@ class Connection(Exchange):
         except Exception:
             logger.exception("%r: internal error while reading", self)
             self._abort()
+            return
+        self._watch()
 
     def _process(self, buf: bytes) -> None:
         """Consume ``buf`` according to the input state; keep what cannot be used yet."""

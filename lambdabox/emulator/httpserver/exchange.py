@@ -15,6 +15,7 @@ import asyncio
 import logging
 from typing import cast
 
+from lambdabox.emulator.httpserver.bounds import BoundedConnection
 from lambdabox.emulator.httpserver.constants import (
     BODY,
     CLOSED,
@@ -26,12 +27,11 @@ from lambdabox.emulator.httpserver.constants import (
 from lambdabox.emulator.httpserver.errors import HTTPError
 from lambdabox.emulator.httpserver.request import Request
 from lambdabox.emulator.httpserver.response import Responder
-from lambdabox.emulator.httpserver.transport import ConnectionBase
 
 logger = logging.getLogger("lambdabox.emulator.httpserver")
 
 
-class Exchange(ConnectionBase):
+class Exchange(BoundedConnection):
     """Runs the handler for each request read on a connection and completes its response."""
 
     __slots__ = ()
@@ -112,6 +112,7 @@ class Exchange(ConnectionBase):
                     following._fail(HTTPError(400, "connection closed inside a request"))
                     self._stop_input()
             self._update_reading()
+            self._watch()
         elif req._handler_done:
             req._start_discard()
 

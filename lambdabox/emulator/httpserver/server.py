@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 from collections.abc import Awaitable, Callable
 from typing import Optional
 
 from lambdabox.emulator.httpserver.connection import Connection
 from lambdabox.emulator.httpserver.constants import CLOSE_TIMEOUT
+from lambdabox.emulator.httpserver.limits import INVOKE_API, Limits
 from lambdabox.emulator.httpserver.request import Request
 from lambdabox.emulator.httpserver.response import Responder
 from lambdabox.emulator.httpserver.transport import ConnectionBase
+
+logger = logging.getLogger("lambdabox.emulator.httpserver")
 
 Handler = Callable[[Request, Responder], Awaitable[None]]
 """An HTTP request handler: must send exactly one response through the :class:`Responder`."""
@@ -30,9 +34,15 @@ class HTTPServer:
         name: str = "http",
         keep_raw_fields: bool = False,
         sock: socket.socket | None = None,
+        limits: Limits = INVOKE_API,
     ) -> None:
-        """`sock`: a socket already bound and listening (on `host`:`port`) to serve on."""
+        """`sock`: a socket already bound and listening (on `host`:`port`) to serve on;
+        `limits`: the connection cap and the idle and slow-peer timeouts."""
         self._handler = handler
+        self.limits = limits
+        """Connection cap and peer timeouts (:class:`~.limits.Limits`)."""
+        self._active = 0
+        self._saturated = False
         self.keep_raw_fields = keep_raw_fields
         """Give each request its header section as received (:attr:`Request.raw_fields`)."""
         self._sock = sock
@@ -120,6 +130,23 @@ class HTTPServer:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._all_closed, CLOSE_TIMEOUT)
         await server.wait_closed()
+
+    def _admit(self) -> bool:
+        """Count a new connection in, unless the cap is reached (warned once per episode)."""
+        limit = self.limits.max_connections
+        if limit is not None and self._active >= limit:
+            if not self._saturated:
+                self._saturated = True
+                logger.warning(
+                    "%s: %d connections open, the most it serves; answering new ones 503",
+                    self.name,
+                    limit,
+                )
+            return False
+        self._active += 1
+        if self._saturated and limit is not None and self._active < limit:
+            self._saturated = False
+        return True
 
     def _connection_lost(self, conn: ConnectionBase) -> None:
         self._connections.discard(conn)

@@ -166,6 +166,10 @@ class ConnectionBase(asyncio.Protocol):
                 self._transport.pause_reading()
             else:
                 self._transport.resume_reading()
+            self._watch()
+
+    def _watch(self) -> None:
+        """Re-arm the peer timers after a state change (see :mod:`.bounds`)."""
 
     async def _drain(self) -> None:
         if self._state == CLOSED:
