@@ -262,6 +262,8 @@ class ContainerDriver:
                 _, _, name, future, started_at = ahead
                 container, stream, pid, extensions = await asyncio.wrap_future(future)
             else:
+                if ahead is not None:
+                    self._discard(ahead[3])
                 name = self._name(index)
                 container, stream, pid, extensions = await self.call(self._start, env, name, index)
         except Exception as exc:
@@ -273,6 +275,24 @@ class ContainerDriver:
         handle._started(stream, pid, self.log_socket(container))
         handle._start_extensions(extensions, {**env, **self.extra_env}, self.user)
         return handle
+
+    def _discard(self, future: Future[Any]) -> None:
+        """Remove a container started ahead that no environment adopted (its env differs):
+        left running, its runtime would poll environment 0's Runtime API until cleanup."""
+
+        def remove(done: Future[Any]) -> None:
+            if done.cancelled() or done.exception() is not None:
+                return  # nothing started, or its failure already removed it
+            container = done.result()[0]
+            with contextlib.suppress(Exception):
+                container.remove(force=True)
+            self.forget(container.id)
+
+        def later(done: Future[Any]) -> None:
+            with contextlib.suppress(RuntimeError):  # shut down: cleanup removes it
+                self._executor.submit(remove, done)
+
+        future.add_done_callback(later)
 
     def cleanup(self) -> None:
         """Force-remove every container of this run (blocking; also the atexit hook)."""
