@@ -14,6 +14,7 @@ import pytest
 from lambdabox.services.rabbitmq import RabbitMQServer
 from lambdabox.testing.polling import read_jsonl, wait_for
 from lambdabox.testing.up import UpLauncher
+from lambdabox.triggers.rabbitmq.testing import queue_counts
 
 pytestmark = pytest.mark.slow
 
@@ -65,17 +66,6 @@ async def _publish(url: str, queue: str, bodies: list[str]) -> None:
         await conn.close()
 
 
-async def _counts(url: str, queue: str) -> tuple[int, int]:
-    """Messages ready in the queue, and consumers on it."""
-    conn = await aiormq.connect(url)
-    try:
-        channel = await conn.channel()
-        ok = await channel.queue_declare(queue, passive=True)
-        return ok.message_count or 0, ok.consumer_count or 0
-    finally:
-        await conn.close()
-
-
 def ended(path: Path) -> list[str]:
     return [b for e in read_jsonl(path) if "end" in e for b in e["end"]["bodies"]]
 
@@ -107,10 +97,10 @@ def test_killed_mid_batch_the_unacked_batch_is_redelivered(
     assert not set(in_flight) & done_before
 
     # The broker took the unacknowledged messages back once the connection died.
-    wait_for(lambda: asyncio.run(_counts(broker.url, queue))[1] == 0, timeout=30)
+    wait_for(lambda: asyncio.run(queue_counts(broker.url, queue))[1] == 0, timeout=30)
     second = launcher.start("--rabbitmq-url", broker.url, cwd=app)
     wait_for(lambda: set(ended(log)) >= set(bodies))
-    wait_for(lambda: asyncio.run(_counts(broker.url, queue))[0] == 0, timeout=10)
+    wait_for(lambda: asyncio.run(queue_counts(broker.url, queue))[0] == 0, timeout=10)
     assert second.stop() == 0
 
     after = [e["start"] for e in read_jsonl(log)[len(at_kill) :] if "start" in e]
