@@ -12,11 +12,38 @@ import subprocess
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO
+from types import TracebackType
+from typing import IO, TypeVar
 
 
 class ServiceError(RuntimeError):
     """A local service could not be started; the message names the fix."""
+
+
+_S = TypeVar("_S", bound="Service")
+
+
+class Service:
+    """A service of our own: `with SomeService() as s:` starts it, and stops it afterwards."""
+
+    def start(self: _S) -> _S:
+        """Start the service; return once it is ready."""
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Stop the service and everything it started."""
+        raise NotImplementedError
+
+    def __enter__(self: _S) -> _S:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
 
 
 def free_port(host: str = "127.0.0.1") -> int:

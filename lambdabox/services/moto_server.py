@@ -8,16 +8,22 @@ import os
 import socket
 import subprocess
 import sys
-from types import TracebackType
 
-from lambdabox.services._process import ServiceError, free_port, spawn, terminate, wait_ready
+from lambdabox.services._process import (
+    Service,
+    ServiceError,
+    free_port,
+    spawn,
+    terminate,
+    wait_ready,
+)
 
 __all__ = ["START_TIMEOUT_S", "MotoServer", "ServiceError", "free_port"]
 
 START_TIMEOUT_S = 30.0
 
 
-class MotoServer:
+class MotoServer(Service):
     """`with MotoServer() as moto: moto.endpoint` — a moto server process of our own."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, log: str | None = None) -> None:
@@ -69,14 +75,3 @@ class MotoServer:
         proc, self._proc = self._proc, None
         if proc is not None:
             terminate(proc, grace_s=5)
-
-    def __enter__(self) -> MotoServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

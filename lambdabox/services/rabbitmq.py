@@ -18,9 +18,15 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from types import TracebackType
 
-from lambdabox.services._process import ServiceError, free_port, spawn, terminate, wait_ready
+from lambdabox.services._process import (
+    Service,
+    ServiceError,
+    free_port,
+    spawn,
+    terminate,
+    wait_ready,
+)
 
 START_TIMEOUT_S = 60.0
 # Debian's /usr/sbin/rabbitmq-server switches to the `rabbitmq` user and logs to
@@ -39,7 +45,7 @@ def server_program() -> str:
     raise ServiceError(INSTALL_HINT)
 
 
-class RabbitMQServer:
+class RabbitMQServer(Service):
     """`with RabbitMQServer() as rmq: rmq.url` — a RabbitMQ broker process of our own.
 
     The default user `guest`/`guest` may connect from loopback only, which is all we bind.
@@ -147,17 +153,6 @@ class RabbitMQServer:
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
-
-    def __enter__(self) -> RabbitMQServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _amqp_answers(host: str, port: int) -> bool:
