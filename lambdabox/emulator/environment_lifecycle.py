@@ -2,8 +2,8 @@
 
 States: NEW -> INITIALIZING -> READY; any failure (init error, crash, timeout) -> DEAD,
 and the next invocation initialises a fresh process ("suppressed init", as the service
-does). Starting, init (with its timeout), the runtime's death and stopping live here; the
-invocations run by `lambdabox.emulator.environment.Environment`, built on this class.
+does). Starting, init (with its timeout), the runtime's death and stopping live here
+(the sandbox in `environment_sandbox`); the invocations run by `environment.Environment`.
 """
 
 from __future__ import annotations
@@ -13,21 +13,24 @@ import contextlib
 import enum
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from lambdabox.emulator import prestart, startup
 from lambdabox.emulator.config import log_stream_name
-from lambdabox.emulator.driver import Driver, RuntimeHandle
+from lambdabox.emulator.driver import RuntimeHandle
+from lambdabox.emulator.environment_sandbox import EnvironmentSandbox
 from lambdabox.emulator.httpserver import RUNTIME_API, HTTPServer
 from lambdabox.emulator.invocation import Invocation, Outcome
+from lambdabox.emulator.launch import Launch
+from lambdabox.emulator.log_owners import owners
 from lambdabox.emulator.loglevel import Handler, logged_handler
-from lambdabox.emulator.process import RuntimeProcess, describe_exit
+from lambdabox.emulator.process import describe_exit
 from lambdabox.emulator.reports import Reporter
 from lambdabox.emulator.runtime_api import RuntimeAPI, abandon
-from lambdabox.emulator.sandbox.confine import Confinement
-from lambdabox.emulator.sandbox.guard import RuntimeAPIGuard, guarded
+from lambdabox.emulator.sandbox.guard import guarded
 from lambdabox.emulator.sidecars import Sidecars
+
+__all__ = ["KILL_GRACE_WITH_EXTENSIONS_S", "EnvironmentLifecycle", "Launch", "State"]
 
 KILL_GRACE_WITH_EXTENSIONS_S = 2.0
 
@@ -37,21 +40,6 @@ class State(enum.Enum):
     INITIALIZING = "initializing"
     READY = "ready"
     DEAD = "dead"
-
-
-@dataclass(frozen=True)
-class Launch:
-    """How to start the runtime: a driver (process or container) and its environment."""
-
-    driver: Driver
-    env: Mapping[str, str]
-    extensions_dir: str | None = None
-    request_log: Callable[[str], None] | None = None
-    """With --log-level debug: where each Runtime API request is described."""
-    warn: Callable[[str], None] | None = None
-    """Where the emulator's warnings go (stderr when None)."""
-    runtime_api_peers: str = "own"
-    """"own": only the environment's processes may use its Runtime API; "any": anyone."""
 
 
 UNADOPTED_GRACE_S = 0.2
@@ -82,22 +70,17 @@ class EnvironmentLifecycle:
         self._log = log
         self._api = RuntimeAPI(self)
         name = f"runtime-api-{index}"
-        self.guard = RuntimeAPIGuard(
-            name,
-            lambda: self._server.address,
-            mode=launch.runtime_api_peers,
-            warn=launch.warn,
-            wait_s=init_timeout_s,
+        self.sidecars = Sidecars(launch.extensions_dir, launch.env, log, self._check_init)
+        self.reports = Reporter(log, self.sidecars.telemetry, launch.env)
+        self._sandbox = EnvironmentSandbox(
+            index, name, launch, lambda: self._server.address, self.sidecars, init_timeout_s
         )
-        handle: Handler = guarded(self.guard, self._api.handle)
+        handle: Handler = guarded(self._sandbox.guard, self._api.handle)
         if launch.request_log is not None:
             handle = logged_handler(handle, name, launch.request_log)
         sock = prestart.take_socket(host, port)  # bound before the imports, if at all
         self._server = HTTPServer(handle, host, port, name=name, sock=sock, limits=RUNTIME_API)
         self._process: RuntimeHandle | None = None
-        memory = launch.env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
-        memory_mb = int(memory) if memory.isdigit() and int(memory) > 0 else 3008
-        self._confinement = Confinement(str(index), memory_mb, launch.warn)
         self._ready = asyncio.Event()
         self._init: asyncio.Future[Outcome | None] | None = None
         self._init_started = 0.0
@@ -112,8 +95,6 @@ class EnvironmentLifecycle:
         self._finisher: asyncio.Future[None] | None = None
         self._runtime_waiting = False
         self._spawning = False
-        self.sidecars = Sidecars(launch.extensions_dir, launch.env, log, self._check_init)
-        self.reports = Reporter(log, self.sidecars.telemetry, launch.env)
 
     @property
     def address(self) -> str:
@@ -126,7 +107,7 @@ class EnvironmentLifecycle:
     async def close(self) -> None:
         await self._kill(graceful=True, reason="spindown")
         await self._server.close()
-        self._confinement.release()
+        self._sandbox.release()
 
     async def reset(self) -> None:
         """Stop the runtime (SHUTDOWN to extensions first); the next invocation inits anew."""
@@ -157,8 +138,7 @@ class EnvironmentLifecycle:
         self._ready.clear()
         self._init = asyncio.get_running_loop().create_future()
         self._runtime_waiting = False
-        self.guard.expect()
-        self._confinement.release()
+        self._sandbox.expect()
         env = dict(self._launch.env, AWS_LAMBDA_RUNTIME_API=self.address)
         version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         env.setdefault("AWS_LAMBDA_LOG_STREAM_NAME", log_stream_name(version))
@@ -180,9 +160,7 @@ class EnvironmentLifecycle:
                 await asyncio.sleep(UNADOPTED_GRACE_S)
         finally:
             self._spawning = False
-        self._confinement.confine(self._local_processes())
-        wider = self._sessions if isinstance(self._process, RuntimeProcess) else None
-        self.guard.know(self._members, wider)
+        self._sandbox.started(self._process)
         self.sidecars.sandbox = self._process
         startup.mark("runtime spawned")
         ahead: float | None = getattr(self._process, "started_at", None)
@@ -197,27 +175,6 @@ class EnvironmentLifecycle:
         asyncio.get_running_loop().call_later(
             self._init_timeout_s, self._init_timed_out, self._init
         )
-
-    # -- confinement -----------------------------------------------------------------
-
-    def _members(self) -> list[int]:
-        """Who may use this Runtime API: the sandbox's processes, the extensions'."""
-        pids = self._process.members() if self._process is not None else []
-        for proc in self.sidecars.processes:
-            pids += proc.members()
-        return pids
-
-    def _sessions(self) -> list[int]:
-        """Process mode: the runtime's and extensions' sessions (a scan of /proc)."""
-        pids: list[int] = []
-        for proc in self._local_processes():
-            pids += proc.session()
-        return pids
-
-    def _local_processes(self) -> list[RuntimeProcess]:
-        process = self._process
-        local = [process] if isinstance(process, RuntimeProcess) else []
-        return local + self.sidecars.processes
 
     def _init_timed_out(self, init: asyncio.Future[Outcome | None]) -> None:
         if init is self._init and not init.done():
@@ -301,27 +258,5 @@ class EnvironmentLifecycle:
     # -- logs ------------------------------------------------------------------------
 
     def _on_line(self, line: str, written_at: float | None = None) -> None:
-        self.reports.output(line, self._owners(line, written_at))
-
-    def _owners(self, line: str, written_at: float | None) -> list[Invocation]:
-        """The invocations a line of output belongs to: those in flight, unless one whose
-        END is still due (its late output) claims it by its request id or by the time the
-        line was written."""
-        inflight = list(self.inflight.values())
-        if not self.finishing:
-            return inflight
-        finishing = list(self.finishing.values())
-        if written_at is None:
-            return [*inflight, *finishing]
-        candidates = [*finishing, *inflight]
-        for inv in candidates:
-            if inv.request_id in line:
-                return [inv]
-        # Written after an invocation started (and before it ended, if it has): its line.
-        # A line that Docker stamped just after its invocation ended (but before the next
-        # one started) is that invocation's late output.
-        started = [inv for inv in candidates if inv.started_wall <= written_at]
-        if not started:
-            return inflight or finishing
-        spans = [inv for inv in started if not inv.ended_wall or written_at <= inv.ended_wall]
-        return spans or [max(started, key=lambda inv: inv.started_wall)]
+        inflight, finishing = list(self.inflight.values()), list(self.finishing.values())
+        self.reports.output(line, owners(line, written_at, inflight, finishing))

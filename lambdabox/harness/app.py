@@ -186,14 +186,7 @@ class LambdaApp:
         logs: list[str] = []
         if resp.status_code == 200:
             logs = [line for line in self.logs(function).splitlines() if request_id in line]
-        return InvocationResult(
-            status=resp.status_code,
-            raw=resp.content,
-            content_type=resp.headers.get("Content-Type", ""),
-            request_id=request_id,
-            function_error=resp.headers.get("X-Amz-Function-Error"),
-            logs=logs,
-        )
+        return InvocationResult.from_response(resp, logs)
 
     def logs(self, function: str) -> str:
         """Everything the function logged so far (START/END/REPORT included)."""

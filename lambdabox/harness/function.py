@@ -143,14 +143,7 @@ class LambdaFunction:
         if logs is None:  # evicted or not an emulator we run: fall back to the 4 KB tail
             tail = resp.headers.get("X-Amz-Log-Result", "")
             logs = base64.b64decode(tail).decode("utf-8", "replace").splitlines() if tail else []
-        return InvocationResult(
-            status=resp.status_code,
-            raw=resp.content,
-            content_type=resp.headers.get("Content-Type", ""),
-            request_id=request_id,
-            function_error=resp.headers.get("X-Amz-Function-Error"),
-            logs=logs,
-        )
+        return InvocationResult.from_response(resp, logs)
 
     def invoke_expecting_timeout(self, event: Any = None) -> InvocationResult:
         """Invoke, and fail unless the invocation timed out (Sandbox.Timedout)."""

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import requests
 
 
 def _report_fields(logs: list[str], request_id: str) -> dict[str, str]:
@@ -30,6 +33,18 @@ class InvocationResult:
     request_id: str
     function_error: str | None
     logs: list[str]
+
+    @classmethod
+    def from_response(cls, resp: requests.Response, logs: list[str]) -> InvocationResult:
+        """The Invoke API's answer `resp` (status, body, headers), with the invocation's log."""
+        return cls(
+            status=resp.status_code,
+            raw=resp.content,
+            content_type=resp.headers.get("Content-Type", ""),
+            request_id=resp.headers.get("x-amzn-RequestId", ""),
+            function_error=resp.headers.get("X-Amz-Function-Error"),
+            logs=logs,
+        )
 
     @property
     def payload(self) -> Any:

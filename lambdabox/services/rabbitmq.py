@@ -18,9 +18,15 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from types import TracebackType
 
-from lambdabox.services.moto_server import ServiceError, free_port
+from lambdabox.services._process import (
+    Service,
+    ServiceError,
+    free_port,
+    spawn,
+    terminate,
+    wait_ready,
+)
 
 START_TIMEOUT_S = 60.0
 # Debian's /usr/sbin/rabbitmq-server switches to the `rabbitmq` user and logs to
@@ -39,7 +45,7 @@ def server_program() -> str:
     raise ServiceError(INSTALL_HINT)
 
 
-class RabbitMQServer:
+class RabbitMQServer(Service):
     """`with RabbitMQServer() as rmq: rmq.url` — a RabbitMQ broker process of our own.
 
     The default user `guest`/`guest` may connect from loopback only, which is all we bind.
@@ -109,46 +115,29 @@ class RabbitMQServer:
         self.epmd_port = epmd_port = free_port(self.host)
         env = self._environment(self._dir, epmd_port)
         try:
-            self._epmd = subprocess.Popen(
-                [epmd, "-port", str(epmd_port), "-address", self.host],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                env=env,
-                start_new_session=True,
+            argv = [epmd, "-port", str(epmd_port), "-address", self.host]
+            self._epmd = spawn(argv, env=env)
+            log = self._dir / "log" / "console.log"
+            self._proc = proc = spawn([program], env=env, log=log, cwd=self._dir)
+            wait_ready(
+                proc,
+                lambda: _amqp_answers(self.host, self.port),
+                timeout_s=START_TIMEOUT_S,
+                interval_s=0.1,
+                exited=lambda status: (
+                    f"rabbitmq-server exited with status {status} on start "
+                    f"(port {self.port}); its log: {self._dir}/log"
+                ),
+                timed_out=(
+                    f"rabbitmq-server did not accept AMQP on {self.host}:{self.port} within "
+                    f"{START_TIMEOUT_S:.0f} s; its log: {self._dir}/log"
+                ),
             )
-            with open(self._dir / "log" / "console.log", "ab") as out:
-                self._proc = subprocess.Popen(
-                    [program],
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    env=env,
-                    cwd=self._dir,
-                    start_new_session=True,
-                )
-            self._wait_ready()
         except BaseException:
             self.stop()
             raise
         self.started_in_s = time.monotonic() - began
         return self
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            assert self._proc is not None
-            if self._proc.poll() is not None:
-                raise ServiceError(
-                    f"rabbitmq-server exited with status {self._proc.returncode} on start "
-                    f"(port {self.port}); its log: {self._dir}/log"
-                )
-            if _amqp_answers(self.host, self.port):
-                return
-            time.sleep(0.1)
-        raise ServiceError(
-            f"rabbitmq-server did not accept AMQP on {self.host}:{self.port} within "
-            f"{START_TIMEOUT_S:.0f} s; its log: {self._dir}/log"
-        )
 
     def stop(self) -> None:
         """Stop the node (SIGTERM: a clean shutdown), then epmd; remove the data folder."""
@@ -157,30 +146,13 @@ class RabbitMQServer:
             setattr(self, attr, None)
             if proc is None:
                 continue
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            terminate(proc, grace_s=15)
             # Helpers the node started (inet_gethost, erl_child_setup) share its session.
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
-
-    def __enter__(self) -> RabbitMQServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _amqp_answers(host: str, port: int) -> bool:

@@ -7,9 +7,8 @@ import asyncio
 import json
 import sys
 import threading
-import time
 import uuid
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Coroutine, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -162,12 +161,3 @@ class SqsApp:
         emulator, self.emulator = self.emulator, None
         if emulator is not None:
             self.loop.call(emulator.close())
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Poll `condition` until it holds; TimeoutError after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"condition not met within {timeout} s")
-        time.sleep(0.02)

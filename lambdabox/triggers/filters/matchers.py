@@ -9,7 +9,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 NUMERIC_OPS: dict[str, Callable[[float, float], bool]] = {
     "=": operator.eq,
@@ -38,35 +38,20 @@ class Equals:
         return isinstance(value, str) and value == self.value
 
 
-@dataclass(frozen=True)
-class EqualsIgnoreCase:
-    """`{"equals-ignore-case": "alice"}`."""
-
-    text: str
-
-    def test(self, value: Any) -> bool:
-        return isinstance(value, str) and value.casefold() == self.text.casefold()
+TextOp = Literal["equals", "prefix", "suffix"]
+_TEXT_TESTS: dict[str, Callable[[str, str], bool]] = {
+    "equals": operator.eq,
+    "prefix": str.startswith,
+    "suffix": str.endswith,
+}
 
 
 @dataclass(frozen=True)
-class Prefix:
-    """`{"prefix": "us-"}` (or `{"prefix": {"equals-ignore-case": "us-"}}`)."""
+class Text:
+    """A text comparison: `{"prefix": "us-"}`, `{"suffix": ".png"}`, and case-blind
+    `{"equals-ignore-case": "alice"}` or `{"prefix": {"equals-ignore-case": "us-"}}`."""
 
-    text: str
-    ignore_case: bool = False
-
-    def test(self, value: Any) -> bool:
-        if not isinstance(value, str):
-            return False
-        if self.ignore_case:
-            return value.casefold().startswith(self.text.casefold())
-        return value.startswith(self.text)
-
-
-@dataclass(frozen=True)
-class Suffix:
-    """`{"suffix": ".png"}` (or `{"suffix": {"equals-ignore-case": ".png"}}`)."""
-
+    op: TextOp
     text: str
     ignore_case: bool = False
 
@@ -74,8 +59,8 @@ class Suffix:
         if not isinstance(value, str):
             return False
         if self.ignore_case:
-            return value.casefold().endswith(self.text.casefold())
-        return value.endswith(self.text)
+            return _TEXT_TESTS[self.op](value.casefold(), self.text.casefold())
+        return _TEXT_TESTS[self.op](value, self.text)
 
 
 @dataclass(frozen=True)
@@ -113,4 +98,4 @@ class Exists:
         return self.present
 
 
-Leaf = Union[Equals, EqualsIgnoreCase, Prefix, Suffix, AnythingBut, Numeric, Exists]
+Leaf = Union[Equals, Text, AnythingBut, Numeric, Exists]

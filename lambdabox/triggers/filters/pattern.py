@@ -17,12 +17,10 @@ from lambdabox.triggers.filters.matchers import (
     NUMERIC_OPS,
     AnythingBut,
     Equals,
-    EqualsIgnoreCase,
     Exists,
     Leaf,
     Numeric,
-    Prefix,
-    Suffix,
+    Text,
     is_number,
 )
 
@@ -135,11 +133,11 @@ def _leaf(item: Any, at: str) -> Leaf:
         raise FilterError(f"{at}: {_show(item)} is not a value or a one-key operator object")
     ((op, arg),) = item.items()
     if op == "equals-ignore-case":
-        return EqualsIgnoreCase(_text(arg, at, op))
+        return Text("equals", _text(arg, at, op), ignore_case=True)
     if op in ("prefix", "suffix"):
         ignore = isinstance(arg, dict)
         text = _text(arg.get("equals-ignore-case") if ignore and len(arg) == 1 else arg, at, op)
-        return Prefix(text, ignore) if op == "prefix" else Suffix(text, ignore)
+        return Text(op, text, ignore)
     if op == "anything-but":
         return AnythingBut(_excluded(arg, at))
     if op == "numeric":
@@ -174,15 +172,12 @@ def _excluded(arg: Any, at: str) -> tuple[Leaf, ...]:
         return tuple(Equals(v) for v in arg)
     if isinstance(arg, dict) and len(arg) == 1:
         ((op, value),) = arg.items()
-        if op == "prefix":
-            return (Prefix(_text(value, at, "anything-but/prefix")),)
-        if op == "suffix":
-            return (Suffix(_text(value, at, "anything-but/suffix")),)
+        if op in ("prefix", "suffix"):
+            return (Text(op, _text(value, at, f"anything-but/{op}")),)
         if op == "equals-ignore-case":
             texts = value if isinstance(value, list) else [value]
-            return tuple(
-                EqualsIgnoreCase(_text(t, at, "anything-but/equals-ignore-case")) for t in texts
-            )
+            what = "anything-but/equals-ignore-case"
+            return tuple(Text("equals", _text(t, at, what), ignore_case=True) for t in texts)
     raise FilterError(
         f'{at}: "anything-but" takes a value, a non-empty list of values, or one of '
         '{"prefix": s}, {"suffix": s}, {"equals-ignore-case": s}'

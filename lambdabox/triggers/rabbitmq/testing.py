@@ -32,6 +32,17 @@ def amqp_properties(values: Mapping[str, Any] | None) -> Basic.Properties:
         raise ValueError(f"unknown AMQP property in {sorted(given)}: {exc}") from None
 
 
+async def queue_counts(url: str, queue: str) -> tuple[int, int]:
+    """Messages ready in `queue`, and consumers on it (a passive declare: it must exist)."""
+    conn = await aiormq.connect(url)
+    try:
+        channel = await conn.channel()
+        ok = await channel.queue_declare(queue, passive=True)
+        return ok.message_count or 0, ok.consumer_count or 0
+    finally:
+        await conn.close()
+
+
 class RabbitHelper:
     """Publish to the mappings' queues and observe what the mappings did."""
 
@@ -88,13 +99,7 @@ class RabbitHelper:
         for m in self.mappings:
             if not m.mapping.enabled:
                 continue
-            conn = await aiormq.connect(m.url)
-            try:
-                channel = await conn.channel()
-                ok = await channel.queue_declare(m.mapping.queue, passive=True)
-                total += (ok.message_count or 0) if ok is not None else 0
-            finally:
-                await conn.close()
+            total += (await queue_counts(m.url, m.mapping.queue))[0]
         return total
 
     async def wait_idle_async(self, timeout: float = 30.0) -> list[BatchRecord]:

@@ -2,10 +2,11 @@
 
 Holds the `Kinesis` / `DynamoDB` event and EventSourceMapping reader (`config`), stream
 access through boto3 (`sources`), the per-shard batch workers with the service's retry,
-bisect, partial-failure and tumbling-window rules (`worker`, `response`), the OnFailure
-record (`failure`), the running mapping (`mapping`), resource creation on a local endpoint
-(`provision`) and pytest helpers (`testing`). May import `lambdabox.triggers.ports`,
-`lambdabox.template` and boto3; nothing above the triggers layer.
+bisect, partial-failure and tumbling-window rules (`worker`, `response`), the invocation of
+one batch (`invoke`), the OnFailure record (`failure`), the running mapping (`mapping`),
+resource creation on a local endpoint (`provision`) and pytest helpers (`testing`). May
+import `lambdabox.triggers.ports`, `lambdabox.template` and boto3; nothing above the
+triggers layer.
 """
 
 from __future__ import annotations

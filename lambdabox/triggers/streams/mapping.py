@@ -18,9 +18,10 @@ from lambdabox.triggers.streams.checkpoints import CheckpointStore, ShardProgres
 from lambdabox.triggers.streams.config import StreamMapping
 from lambdabox.triggers.streams.errors import SourceError
 from lambdabox.triggers.streams.failure import Sink
+from lambdabox.triggers.streams.invoke import Context
 from lambdabox.triggers.streams.records import BatchRecord
 from lambdabox.triggers.streams.sources import Source, StreamRecord
-from lambdabox.triggers.streams.worker import Context, GroupWorker
+from lambdabox.triggers.streams.worker import GroupWorker
 
 POLL_S = 0.1  # between GetRecords calls on a shard with nothing new (the service: 1 s)
 READ_LIMIT = 1000

@@ -55,23 +55,17 @@ class _Waiter:
                 )
             quiet = quiet + 1 if self._settled(since) else 0
             await asyncio.sleep(SETTLE_S)
+        return self.records_since_last()
+
+    def records_since_last(self) -> list[BatchRecord]:
+        """The batches finished since the last call."""
         done = self.records()
         new, self._seen = done[self._seen :], len(done)
         return new
 
     def wait_idle(self, timeout: float = 30.0) -> list[BatchRecord]:
         """`wait_idle_async` from synchronous code (the mappings run on another loop)."""
-        since = time.monotonic()
-        deadline = since + timeout
-        quiet = 0
-        while quiet < 2:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"stream mappings not idle after {timeout:g} s")
-            quiet = quiet + 1 if self._settled(since) else 0
-            time.sleep(SETTLE_S)
-        done = self.records()
-        new, self._seen = done[self._seen :], len(done)
-        return new
+        return asyncio.run(self.wait_idle_async(timeout))
 
 
 class KinesisHelper(_Waiter):

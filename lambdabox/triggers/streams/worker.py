@@ -16,47 +16,15 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import datetime as dt
-import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from lambdabox.triggers.ports import AppSettings, FunctionInvoker
-from lambdabox.triggers.streams import failure
-from lambdabox.triggers.streams.checkpoints import ShardProgress
-from lambdabox.triggers.streams.config import StreamMapping
-from lambdabox.triggers.streams.records import BatchRecord
-from lambdabox.triggers.streams.response import Verdict, judge
+from lambdabox.triggers.streams.invoke import Context, Result, ShardCalls
 from lambdabox.triggers.streams.sources import StreamRecord
 
 MAX_PAYLOAD = 6 * 1024 * 1024
 RETRY_DELAY_S = 0.5  # between retries of a failed batch (times settings.retry_delay_scale)
-
-
-@dataclass
-class Context:
-    """What every worker of one mapping shares."""
-
-    mapping: StreamMapping
-    stream_arn: str
-    invoker: FunctionInvoker
-    settings: AppSettings
-    sink: failure.Sink | None
-    records: list[BatchRecord]
-    progress: dict[str, ShardProgress] = field(default_factory=dict)  # by shard id
-
-
-@dataclass(frozen=True)
-class _Result:
-    verdict: Verdict | None  # None: the invocation failed (function error, crash, refused)
-    request_id: str
-    function_error: str | None
-
-
-def _iso_s(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class GroupWorker:
@@ -65,6 +33,7 @@ class GroupWorker:
     def __init__(self, ctx: Context, shard_id: str) -> None:
         self.ctx = ctx
         self.shard_id = shard_id
+        self._calls = ShardCalls(ctx, shard_id)
         self._buffer: collections.deque[tuple[StreamRecord, float]] = collections.deque()
         self._wake = asyncio.Event()
         self._busy = False
@@ -150,68 +119,9 @@ class GroupWorker:
             size += record.size + 1
         return batch
 
-    def _payload(self, batch: Sequence[StreamRecord], final: bool = False) -> bytes:
-        event: dict[str, Any] = {"Records": [r.record for r in batch]}
-        m = self.ctx.mapping
-        if m.tumbling_window_s and self._window is not None:
-            event.update(
-                window={
-                    "start": _iso_s(self._window),
-                    "end": _iso_s(self._window + m.tumbling_window_s),
-                },
-                state=self._state if self._state is not None else {},
-                shardId=self.shard_id,
-                eventSourceARN=self.ctx.stream_arn,
-                isFinalInvokeForWindow=final,
-                isWindowTerminatedEarly=False,
-            )
-        return json.dumps(event, separators=(",", ":")).encode()
-
-    async def _invoke(self, batch: Sequence[StreamRecord], final: bool = False) -> _Result:
-        ctx, m = self.ctx, self.ctx.mapping
-        payload = self._payload(batch, final)
-        started = time.monotonic()
-        request_id, response, error = "", b"", None
-        verdict: Verdict | None = None
-        try:
-            answer = await ctx.invoker.invoke(m.function, payload, wait=True)
-            request_id, response = answer.request_id, answer.outcome.body
-            if answer.outcome.function_error:
-                error = _error_type(response)
-            else:
-                verdict = judge(response, batch, m.report_item_failures)
-        except Exception as exc:  # the invoke itself failed: retried like a function error
-            response, error = str(exc).encode(), type(exc).__name__
-        if verdict is None:
-            outcome = f"error ({error})"
-        elif verdict.invalid:
-            outcome = f"invalid response ({verdict.invalid})"
-        elif verdict.retry_from is not None:
-            outcome = f"partial (retry from {batch[verdict.retry_from].sequence})"
-        else:
-            outcome = "ok"
-        took = time.monotonic() - started
-        name = m.source_name
-        ctx.records.append(
-            BatchRecord(
-                name,
-                self.shard_id,
-                m.function,
-                request_id,
-                payload,
-                len(batch),
-                outcome,
-                response,
-                took,
-                time.time(),
-            )
-        )
-        what = "window end" if final else f"{len(batch)} records"
-        ctx.settings.notes(
-            f"{m.kind} {name} {self.shard_id} -> {m.function}: {what}, {outcome}, "
-            f"{took * 1000:.1f} ms"
-        )
-        return _Result(verdict, request_id, error)
+    async def _invoke(self, batch: Sequence[StreamRecord], final: bool = False) -> Result:
+        payload = self._calls.payload(batch, self._window, self._state, final)
+        return await self._calls.invoke(batch, payload, final)
 
     async def _process(self, batch: list[StreamRecord]) -> None:
         m = self.ctx.mapping
@@ -266,40 +176,6 @@ class GroupWorker:
             self._state = None
 
     async def _discard(
-        self, part: Sequence[StreamRecord], condition: str, result: _Result | None, invokes: int
+        self, part: Sequence[StreamRecord], condition: str, result: Result | None, invokes: int
     ) -> None:
-        ctx, m = self.ctx, self.ctx.mapping
-        ctx.settings.notes(
-            f"{m.kind} {m.source_name} {self.shard_id} -> {m.function}: gave up on "
-            f"{len(part)} records ({condition}, {invokes} invocations)"
-            + (f"; failure record to {m.on_failure}" if m.on_failure else "")
-        )
-        if m.on_failure is None or ctx.sink is None:
-            return
-        now = ctx.settings.clock.now()
-        body = failure.record(
-            kind=m.kind,
-            batch=part,
-            stream_arn=ctx.stream_arn,
-            request_id=result.request_id if result else "",
-            function_arn=ctx.invoker.function_arn(m.function),
-            condition=condition,
-            invokes=invokes,
-            function_error="Unhandled" if result and result.function_error else None,
-            now=now,
-        )
-        try:
-            await ctx.sink.deliver(m.on_failure, body, self._payload(part), now)
-        except Exception as exc:
-            ctx.settings.notes(
-                f"{m.kind} {m.source_name}: OnFailure to {m.on_failure} failed: {exc}"
-            )
-
-
-def _error_type(response: bytes) -> str:
-    try:
-        body = json.loads(response)
-    except ValueError:
-        return "Unhandled"
-    kind = body.get("errorType") if isinstance(body, dict) else None
-    return kind if isinstance(kind, str) else "Unhandled"
+        await self._calls.discard(part, condition, result, invokes, self._window, self._state)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +16,6 @@ from lambdabox.app.config import AppConfig
 from lambdabox.app.destinations import DestinationError
 from lambdabox.app.invoker import Call
 from lambdabox.services.moto_server import free_port
-
-SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "app_two_functions"
-
-
-@pytest.fixture
-def two_functions(tmp_path: Path) -> Path:
-    """A copy of the two-function application (HelloFunction with a layer, OrdersFunction
-    named orders-fn), free to edit."""
-    return Path(shutil.copytree(SCENARIO, tmp_path / "app"))
 
 
 def _config(folder: Path, **changes: Any) -> AppConfig:

@@ -27,7 +27,7 @@ from lambdabox.triggers import rabbitmq
 from lambdabox.triggers.ports import AppSettings
 from lambdabox.triggers.rabbitmq.config import mappings
 from lambdabox.triggers.rabbitmq.errors import MappingConfigError
-from lambdabox.triggers.rabbitmq.testing import RabbitHelper
+from lambdabox.triggers.rabbitmq.testing import RabbitHelper, queue_counts
 
 BROKER_ARN = "arn:aws:mq:us-east-1:123456789012:broker:local:b-1234a5b6-78cd-901e-2fgh-3i45j6k178l9"
 
@@ -320,12 +320,7 @@ def test_a_failed_batch_is_requeued_whole_and_acknowledged_only_after_a_success(
             assert [m["redelivered"] for m in records] == [True, True, True]
             assert any(f"3 messages, error ({error_type})" in n for n in app.notes)
         # Everything was acknowledged once the function succeeded: nothing is left.
-        conn = await aiormq.connect(broker.url)
-        channel = await conn.channel()
-        ok = await channel.queue_declare(queue, passive=True)
-        await conn.close()
-        assert ok is not None
-        assert ok.message_count == 0
+        assert (await queue_counts(broker.url, queue))[0] == 0
 
     asyncio.run(scenario())
 
@@ -475,12 +470,7 @@ def test_filter_criteria_on_data_and_filtered_out_messages_are_acknowledged(
             assert mapping.filtered == 5
             assert mapping.describe()[0].detail["filters"] == 2
         # The filtered-out messages were acknowledged (dropped), not left for redelivery.
-        conn = await aiormq.connect(broker.url)
-        channel = await conn.channel()
-        ok = await channel.queue_declare(queue, passive=True)
-        await conn.close()
-        assert ok is not None
-        assert ok.message_count == 0
+        assert (await queue_counts(broker.url, queue))[0] == 0
 
     asyncio.run(scenario())
 

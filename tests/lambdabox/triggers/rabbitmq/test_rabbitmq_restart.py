@@ -5,18 +5,16 @@ handled at least once, and none was acknowledged before its batch succeeded."""
 from __future__ import annotations
 
 import asyncio
-import json
-import time
 import uuid
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import aiormq
 import pytest
 
 from lambdabox.services.rabbitmq import RabbitMQServer
+from lambdabox.testing.polling import read_jsonl, wait_for
 from lambdabox.testing.up import UpLauncher
+from lambdabox.triggers.rabbitmq.testing import queue_counts
 
 pytestmark = pytest.mark.slow
 
@@ -56,25 +54,6 @@ Resources:
 """
 
 
-@pytest.fixture
-def launcher(tmp_path: Path) -> Iterator[UpLauncher]:
-    with UpLauncher(tmp_path) as launcher:
-        yield launcher
-
-
-def read_log(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-
-
 async def _publish(url: str, queue: str, bodies: list[str]) -> None:
     conn = await aiormq.connect(url)
     try:
@@ -87,19 +66,8 @@ async def _publish(url: str, queue: str, bodies: list[str]) -> None:
         await conn.close()
 
 
-async def _counts(url: str, queue: str) -> tuple[int, int]:
-    """Messages ready in the queue, and consumers on it."""
-    conn = await aiormq.connect(url)
-    try:
-        channel = await conn.channel()
-        ok = await channel.queue_declare(queue, passive=True)
-        return ok.message_count or 0, ok.consumer_count or 0
-    finally:
-        await conn.close()
-
-
 def ended(path: Path) -> list[str]:
-    return [b for e in read_log(path) if "end" in e for b in e["end"]["bodies"]]
+    return [b for e in read_jsonl(path) if "end" in e for b in e["end"]["bodies"]]
 
 
 def test_killed_mid_batch_the_unacked_batch_is_redelivered(
@@ -116,26 +84,26 @@ def test_killed_mid_batch_the_unacked_batch_is_redelivered(
     first = launcher.start("--rabbitmq-url", broker.url, cwd=app)
 
     def mid_batch() -> bool:
-        entries = read_log(log)
+        entries = read_jsonl(log)
         done = sum("end" in e for e in entries)
         return done >= 2 and sum("start" in e for e in entries) > done
 
     wait_for(mid_batch)
     first.kill_tree()
-    at_kill = read_log(log)
+    at_kill = read_jsonl(log)
     assert "start" in at_kill[-1]  # the kill hit a batch being processed
     in_flight = at_kill[-1]["start"]["bodies"]
     done_before = set(ended(log))
     assert not set(in_flight) & done_before
 
     # The broker took the unacknowledged messages back once the connection died.
-    wait_for(lambda: asyncio.run(_counts(broker.url, queue))[1] == 0, timeout=30)
+    wait_for(lambda: asyncio.run(queue_counts(broker.url, queue))[1] == 0, timeout=30)
     second = launcher.start("--rabbitmq-url", broker.url, cwd=app)
     wait_for(lambda: set(ended(log)) >= set(bodies))
-    wait_for(lambda: asyncio.run(_counts(broker.url, queue))[0] == 0, timeout=10)
+    wait_for(lambda: asyncio.run(queue_counts(broker.url, queue))[0] == 0, timeout=10)
     assert second.stop() == 0
 
-    after = [e["start"] for e in read_log(log)[len(at_kill) :] if "start" in e]
+    after = [e["start"] for e in read_jsonl(log)[len(at_kill) :] if "start" in e]
     redelivered = {
         b for entry in after for b, again in zip(entry["bodies"], entry["redelivered"]) if again
     }

@@ -8,7 +8,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from lambdabox.testing.sqs_app import SqsApp, wait_for
+from lambdabox.testing.polling import wait_for
+from lambdabox.testing.sqs_app import SqsApp
 
 
 def test_batches_by_size(sqs_app: Callable[..., SqsApp]) -> None:

@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from lambdabox.testing.sqs_app import SqsApp, wait_for
+from lambdabox.testing.polling import wait_for
+from lambdabox.testing.sqs_app import SqsApp
 
 
 def started_ids(app: SqsApp) -> Counter[str]:

@@ -3,26 +3,19 @@ is processed at least once, and none is deleted before its batch succeeded."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from lambdabox.testing.sqs_app import SqsApp, wait_for
+from lambdabox.testing.polling import read_jsonl, wait_for
+from lambdabox.testing.sqs_app import SqsApp
 
 RUNNER = Path(__file__).parent / "sqs_mapping_runner.py"
-
-
-def read_log(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 @pytest.fixture
@@ -63,14 +56,14 @@ def test_sigkill_mid_batch_then_restart(
     first = runners(app.endpoint, app.queue, str(log))
 
     def mid_batch() -> bool:
-        entries = read_log(log)
+        entries = read_jsonl(log)
         ended = sum("end" in e for e in entries)
         return ended >= 2 and sum("start" in e for e in entries) > ended
 
     wait_for(mid_batch, timeout=30)
     os.kill(first.pid, signal.SIGKILL)
     first.wait(10)
-    at_kill = read_log(log)
+    at_kill = read_jsonl(log)
     ended_before_kill = {i for e in at_kill if "end" in e for i in e["ids"]}
     in_flight = {i for e in at_kill if "start" in e for i in e["ids"]} - ended_before_kill
     assert in_flight  # the kill hit a batch being processed
@@ -83,7 +76,7 @@ def test_sigkill_mid_batch_then_restart(
     wait_for(drained, timeout=60)
     second.kill()
     second.wait(10)
-    entries = read_log(log)
+    entries = read_jsonl(log)
     ended = {i for e in entries if "end" in e for i in e["ids"]}
     assert ended == set(sent)  # every message processed (at least once) and then deleted
     restarted = entries[len(at_kill) :]

@@ -8,10 +8,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from lambdabox.testing.up import UpLauncher
 from lambdabox.triggers.sqs.client import sqs_client
@@ -59,12 +56,6 @@ Resources:
           Type: SQS
           Properties: {{Queue: !GetAtt Jobs.Arn, BatchSize: 1}}
 """
-
-
-@pytest.fixture
-def launcher(tmp_path: Path) -> Iterator[UpLauncher]:
-    with UpLauncher(tmp_path) as launcher:
-        yield launcher
 
 
 def test_reserved_concurrency_caps_concurrent_batches(

@@ -4,15 +4,10 @@ was in flight at the kill was not deleted: it came back after its visibility tim
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-import pytest
-
+from lambdabox.testing.polling import read_jsonl, wait_for
 from lambdabox.testing.up import UpLauncher
 from lambdabox.triggers.sqs.client import sqs_client
 
@@ -51,25 +46,6 @@ Resources:
 """
 
 
-@pytest.fixture
-def launcher(tmp_path: Path) -> Iterator[UpLauncher]:
-    with UpLauncher(tmp_path) as launcher:
-        yield launcher
-
-
-def read_log(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-
-
 def test_killed_mid_batch_then_restarted_loses_nothing(
     tmp_path: Path, moto_endpoint: str, launcher: UpLauncher
 ) -> None:
@@ -84,20 +60,20 @@ def test_killed_mid_batch_then_restarted_loses_nothing(
     sent = {client.send_message(QueueUrl=url, MessageBody=f"m{i}")["MessageId"] for i in range(18)}
 
     def mid_batch() -> bool:
-        entries = read_log(log)
+        entries = read_jsonl(log)
         done = sum("end" in e for e in entries)
         return done >= 2 and sum("start" in e for e in entries) > done
 
     wait_for(mid_batch)
     first.kill_tree()
-    at_kill = read_log(log)
+    at_kill = read_jsonl(log)
     assert "start" in at_kill[-1]  # the kill hit a batch being processed
     in_flight = set(at_kill[-1]["start"]["ids"])
 
     second = launcher.start("--sqs-endpoint", moto_endpoint, cwd=app)
 
     def ended() -> set[str]:
-        return {i for e in read_log(log) if "end" in e for i in e["end"]["ids"]}
+        return {i for e in read_jsonl(log) if "end" in e for i in e["end"]["ids"]}
 
     wait_for(lambda: ended() >= sent)
 
@@ -116,7 +92,7 @@ def test_killed_mid_batch_then_restarted_loses_nothing(
     assert ended() == sent
     again = {
         i
-        for e in read_log(log)[len(at_kill) :]
+        for e in read_jsonl(log)[len(at_kill) :]
         if "start" in e
         for i, count in zip(e["start"]["ids"], e["start"]["counts"])
         if int(count) >= 2

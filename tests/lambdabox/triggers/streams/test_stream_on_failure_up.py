@@ -8,11 +8,8 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from lambdabox.testing.up import UpLauncher
 from lambdabox.triggers.streams.sources import client
@@ -46,12 +43,6 @@ Resources:
             MaximumRetryAttempts: 1
             DestinationConfig: {{OnFailure: {{Destination: "arn:aws:s3:::{bucket}"}}}}
 """
-
-
-@pytest.fixture
-def launcher(tmp_path: Path) -> Iterator[UpLauncher]:
-    with UpLauncher(tmp_path) as launcher:
-        yield launcher
 
 
 def test_discarded_dynamodb_records_go_to_the_s3_bucket(

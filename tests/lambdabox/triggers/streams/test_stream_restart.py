@@ -4,16 +4,15 @@ again (at least once), and no record is skipped. Without --state-dir it starts o
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lambdabox.services.moto_server import MotoServer
+from lambdabox.testing.polling import read_jsonl, wait_for
 from lambdabox.testing.up import UpLauncher
 from lambdabox.triggers.streams.sources import client
 
@@ -56,25 +55,6 @@ def moto() -> Iterator[MotoServer]:
         yield server
 
 
-@pytest.fixture
-def launcher(tmp_path: Path) -> Iterator[UpLauncher]:
-    with UpLauncher(tmp_path) as launcher:
-        yield launcher
-
-
-def read_log(path: Path) -> list[dict[str, list[str]]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-
-
 def _app(tmp_path: Path) -> tuple[Path, str, Path]:
     app = tmp_path / "app"
     (app / "src").mkdir(parents=True)
@@ -104,13 +84,13 @@ def test_killed_mid_batch_resumes_after_checkpoint(
     sent = _put(moto.endpoint, stream, 24)
 
     def mid_batch() -> bool:
-        entries = read_log(log)
+        entries = read_jsonl(log)
         ended = sum("end" in e for e in entries)
         return ended >= 2 and sum("start" in e for e in entries) > ended
 
     wait_for(mid_batch)
     first.kill_tree()
-    at_kill = read_log(log)
+    at_kill = read_jsonl(log)
     ended_before = [e["end"] for e in at_kill if "end" in e]
     assert "start" in at_kill[-1]  # the kill hit a batch being processed
     in_flight = at_kill[-1]["start"]
@@ -118,14 +98,14 @@ def test_killed_mid_batch_resumes_after_checkpoint(
     assert (state / "streams" / "checkpoints.sqlite3").exists()
 
     second = launcher.start(*args, cwd=app)
-    wait_for(lambda: {s for e in read_log(log) if "end" in e for s in e["end"]} >= set(sent))
+    wait_for(lambda: {s for e in read_jsonl(log) if "end" in e for s in e["end"]} >= set(sent))
     assert second.stop() == 0
     assert "resuming after checkpoint" in second.stderr()
 
-    after = read_log(log)[len(at_kill) :]
+    after = read_jsonl(log)[len(at_kill) :]
     redone = [e["start"] for e in after if "start" in e]
     # Nothing skipped: every record was processed to the end at least once.
-    assert {s for e in read_log(log) if "end" in e for s in e["end"]} == set(sent)
+    assert {s for e in read_jsonl(log) if "end" in e for s in e["end"]} == set(sent)
     # The batch in flight at the kill is read again...
     assert redone[0][0] == in_flight[0]
     # ...and nothing before it (at most the batch that ended just before the kill, if its
@@ -141,13 +121,13 @@ def test_without_state_dir_a_restart_starts_over(
     app, stream, log = _app(tmp_path)
     first = launcher.start("--sqs-endpoint", moto.endpoint, cwd=app)
     sent = _put(moto.endpoint, stream, 4)
-    wait_for(lambda: any("end" in e for e in read_log(log)))
+    wait_for(lambda: any("end" in e for e in read_jsonl(log)))
     assert first.stop() == 0
-    count = len(read_log(log))
+    count = len(read_jsonl(log))
     second = launcher.start("--sqs-endpoint", moto.endpoint, cwd=app)
-    wait_for(lambda: any("end" in e for e in read_log(log)[count:]))
+    wait_for(lambda: any("end" in e for e in read_jsonl(log)[count:]))
     assert second.stop() == 0
-    assert read_log(log)[count]["start"][0] == sent[0]  # TRIM_HORIZON again
+    assert read_jsonl(log)[count]["start"][0] == sent[0]  # TRIM_HORIZON again
 
 
 def test_a_recreated_stream_does_not_reuse_an_old_checkpoint(
@@ -159,13 +139,13 @@ def test_a_recreated_stream_does_not_reuse_an_old_checkpoint(
     state = ("--state-dir", str(tmp_path / "state"))
     first = launcher.start(*state, cwd=app)
     sent = _put(first.listing["awsEndpoint"], stream, 6)
-    wait_for(lambda: {s for e in read_log(log) if "end" in e for s in e["end"]} >= set(sent))
+    wait_for(lambda: {s for e in read_jsonl(log) if "end" in e for s in e["end"]} >= set(sent))
     assert first.stop() == 0
-    count = len(read_log(log))
+    count = len(read_jsonl(log))
     second = launcher.start(*state, cwd=app)
     again = _put(second.listing["awsEndpoint"], stream, 2)
     wait_for(
-        lambda: {s for e in read_log(log)[count:] if "end" in e for s in e["end"]} >= set(again)
+        lambda: {s for e in read_jsonl(log)[count:] if "end" in e for s in e["end"]} >= set(again)
     )
     assert second.stop() == 0
     assert "resuming after checkpoint" not in second.stderr()
