@@ -74,6 +74,7 @@ class Journal:
         self.path: Path | None = None
         self._lock_fd: int | None = None
         self._open: sqlite3.Connection | None = None  # in memory: opened by the first add
+        self._closed = False
         if folder is not None:
             import sqlite3
 
@@ -98,6 +99,8 @@ class Journal:
         if self._open is None:
             import sqlite3
 
+            if self._closed:  # as a closed connection would: nothing is journalled after
+                raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
             self._open = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
             self._open.execute(_SCHEMA)
         return self._open
@@ -141,7 +144,7 @@ class Journal:
 
     def load(self) -> list[QueuedEvent]:
         """Every journalled event, oldest first."""
-        if self._open is None:
+        if self._open is None and not self._closed:
             return []  # in memory and nothing added yet
         rows = self._db.execute("SELECT * FROM events ORDER BY rowid").fetchall()
         return [
@@ -164,6 +167,7 @@ class Journal:
 
     def close(self) -> None:
         """Close the database and let another emulator take the folder."""
+        self._closed = True
         if self._open is not None:
             import sqlite3
 
