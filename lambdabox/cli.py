@@ -19,6 +19,7 @@ mark("interpreter started")  # before this module's own imports: the rest is imp
 
 import argparse  # noqa: E402
 import importlib  # noqa: E402
+import os  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
@@ -123,6 +124,39 @@ COMMANDS = (
 _BY_NAME = {command.name: command for command in COMMANDS}
 
 
+class Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's raw-description formatter, as wide as the terminal without importing
+    `shutil` (argparse makes a formatter for every option it adds, and `shutil` drags in
+    the compression modules: a few ms of every start-up). Same width rule as
+    `shutil.get_terminal_size`: $COLUMNS, else the terminal of stdout, else 80; less 2."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = _columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _columns() -> int:
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    stdout = sys.__stdout__
+    try:
+        columns = os.get_terminal_size(stdout.fileno()).columns if stdout else 0
+    except (AttributeError, ValueError, OSError):
+        columns = 0
+    return columns or 80
+
+
 def _epilog() -> str:
     width = max(len(c.name) for c in COMMANDS)
     lines = [f"  {c.name:<{width}}  {c.help}" for c in COMMANDS]
@@ -143,26 +177,28 @@ def _configure(sub: Any, command: Command) -> None:
         help=command.help,
         description=description,
         epilog=command.epilog or None,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=Formatter,
     )
     getattr(module, command.add)(parser)
     parser.set_defaults(func=getattr(module, command.run))
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser; with `only`, just that command is configured (the others are listed)."""
+def build_parser(only: str | None = None, alone: bool = False) -> argparse.ArgumentParser:
+    """The parser; with `only`, just that command is configured (the others are listed,
+    or with `alone` left out: for a command line that starts with it, where no other
+    command can show up in a message)."""
     parser = argparse.ArgumentParser(
         prog="lambdabox",
         description="Lambda-style functions in container images: run, emulate, build, test.",
         epilog=_epilog(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=Formatter,
     )
     parser.add_argument("--version", action="version", version=f"lambdabox {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         if only is None or command.name == only:
             _configure(sub, command)
-        else:
+        elif not alone:
             sub.add_parser(command.name, help=command.help)
     return parser
 
@@ -171,7 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     mark("command line imported")
     args_list = list(sys.argv[1:] if argv is None else argv)
     wanted = next((a for a in args_list if not a.startswith("-")), None)
-    parser = build_parser(wanted if wanted in _BY_NAME else None)
+    known = wanted if wanted in _BY_NAME else None
+    parser = build_parser(known, alone=known is not None and args_list[0] == known)
     args = parser.parse_args(args_list)
     mark("arguments parsed")
     if not getattr(args, "func", None):

@@ -12,13 +12,13 @@ import asyncio
 import json
 import os
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lambdabox.emulator.httpserver import Request, Responder
+from lambdabox.emulator.ids import uuid4
 
 PREFIX = "/2020-01-01/extension"
 MAX_EXTENSIONS = 10
@@ -37,7 +37,7 @@ class Extension:
 
     name: str
     events: frozenset[str]
-    identifier: str = field(default_factory=lambda: str(uuid.uuid4()))
+    identifier: str = field(default_factory=uuid4)
     queue: deque[dict[str, object]] = field(default_factory=deque)
     ready: bool = False  # blocked on event/next with nothing to deliver
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
@@ -214,5 +214,5 @@ class Extensions:
                 return
         ext.ready = False
         event = ext.queue.popleft()
-        headers = [*_JSON, ("Lambda-Extension-Event-Identifier", str(uuid.uuid4()))]
+        headers = [*_JSON, ("Lambda-Extension-Event-Identifier", uuid4())]
         responder.send(200, headers, json.dumps(event).encode())

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 import time
-import uuid
 from dataclasses import dataclass, field
 
+from lambdabox.emulator.ids import token_hex, uuid4
 from runtime_interface import protocol as p
 
 
@@ -28,10 +27,7 @@ class Outcome:
 
 def new_trace_id() -> str:
     """An X-Ray trace header in the service's format, sampled off."""
-    return (
-        f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};"
-        f"Parent={secrets.token_hex(8)};Sampled=0"
-    )
+    return f"Root=1-{int(time.time()):08x}-{token_hex(12)};Parent={token_hex(8)};Sampled=0"
 
 
 @dataclass
@@ -46,8 +42,8 @@ class Invocation:
     cognito_identity: str | None = None
     trace_id: str = field(default_factory=new_trace_id)
     tenant_id: str | None = None
-    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    invocation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    request_id: str = field(default_factory=uuid4)
+    invocation_id: str = field(default_factory=uuid4)
     deadline_ms: int = 0
     started_at: float = 0.0  # monotonic, when handed to the runtime
     ended_at: float = 0.0  # monotonic, when the runtime asked for its next event

@@ -9,7 +9,6 @@ import json
 from collections.abc import Callable
 from urllib.parse import parse_qs, unquote
 
-from lambdabox.emulator import eventstream, openapi
 from lambdabox.emulator.asyncinvoke import AsyncInvoker, Journal
 from lambdabox.emulator.config import FunctionConfig
 from lambdabox.emulator.httpserver import BodyTooLarge, Request, Responder
@@ -64,6 +63,8 @@ class InvokeAPI:
     async def handle(self, request: Request, responder: Responder) -> None:
         path = request.path
         if path == "/openapi.json" and request.method == "GET":
+            from lambdabox.emulator import openapi
+
             responder.send(200, [("Content-Type", "application/json")], openapi.INVOKE_API_JSON)
             return
         if path.startswith(_STREAM_PREFIX) and path.endswith(_STREAM_SUFFIX):
@@ -157,6 +158,8 @@ class InvokeAPI:
         request_headers: dict[str, str],
     ) -> None:
         """Relay the runtime's chunks as PayloadChunk events as they arrive, then InvokeComplete."""
+        from lambdabox.emulator import eventstream  # only streaming callers pay for it
+
         queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         inv.stream = queue
         run = asyncio.ensure_future(self._pool.invoke(inv))

@@ -12,7 +12,6 @@ import binascii
 import json
 from typing import TYPE_CHECKING, Any
 
-from lambdabox.emulator import openapi
 from lambdabox.emulator.httpserver import BodyTooLarge, Request, Responder
 from lambdabox.emulator.invocation import Invocation, Outcome
 from runtime_interface import protocol as p
@@ -65,6 +64,8 @@ class RuntimeAPI:
             await request.body(p.MAX_PAYLOAD_BYTES)
             responder.send(202, _JSON, _ACCEPTED)
         elif path == "/openapi.json" and method == "GET":
+            from lambdabox.emulator import openapi
+
             responder.send(200, _JSON, openapi.RUNTIME_API_JSON)
         elif path == "/2018-06-01/ping":
             responder.send(200, [("Content-Type", "text/plain")], b"pong")

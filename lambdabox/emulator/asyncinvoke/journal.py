@@ -7,7 +7,9 @@ emulator on the same folder reads the rows back (`load`). Commits use WAL with
 `synchronous=NORMAL`: durable when the process is killed, not when the machine loses power.
 
 Without a state folder the journal is an in-memory SQLite database: the same code path,
-nothing survives the process (as the emulator behaved before).
+nothing survives the process (as the emulator behaved before). That database (and
+`sqlite3` itself) is only opened by the first Event invocation: an emulator that never
+gets one does not pay for it at start-up.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -68,23 +73,37 @@ class Journal:
     def __init__(self, folder: Path | None, function_name: str) -> None:
         self.path: Path | None = None
         self._lock_fd: int | None = None
-        if folder is None:
-            self._db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-        else:
+        self._open: sqlite3.Connection | None = None  # in memory: opened by the first add
+        self._closed = False
+        if folder is not None:
+            import sqlite3
+
             self.path = folder / "asyncinvoke" / f"{function_name}.sqlite3"
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._lock_fd = _lock(self.path.with_suffix(".lock"))
-                self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA synchronous=NORMAL")
+                db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
             except (OSError, sqlite3.Error) as exc:
                 self._unlock()
                 raise JournalError(
                     f"cannot open the asynchronous invocation journal {self.path}: {exc}; "
                     "give --state-dir a folder you can write"
                 ) from None
-        self._db.execute(_SCHEMA)
+            db.execute(_SCHEMA)
+            self._open = db
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._open is None:
+            import sqlite3
+
+            if self._closed:  # as a closed connection would: nothing is journalled after
+                raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+            self._open = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            self._open.execute(_SCHEMA)
+        return self._open
 
     def add(self, event: QueuedEvent) -> None:
         """Journal an accepted event (committed when this returns)."""
@@ -125,6 +144,8 @@ class Journal:
 
     def load(self) -> list[QueuedEvent]:
         """Every journalled event, oldest first."""
+        if self._open is None and not self._closed:
+            return []  # in memory and nothing added yet
         rows = self._db.execute("SELECT * FROM events ORDER BY rowid").fetchall()
         return [
             QueuedEvent(
@@ -146,8 +167,12 @@ class Journal:
 
     def close(self) -> None:
         """Close the database and let another emulator take the folder."""
-        with contextlib.suppress(sqlite3.Error):
-            self._db.close()
+        self._closed = True
+        if self._open is not None:
+            import sqlite3
+
+            with contextlib.suppress(sqlite3.Error):
+                self._open.close()
         self._unlock()
 
     def _unlock(self) -> None:

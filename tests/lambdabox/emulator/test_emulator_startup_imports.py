@@ -1,0 +1,81 @@
+"""What `lambdabox emulate` imports before its first answer: nothing that only later or
+rarer requests need. Read from the interpreter's own import log (`python -X importtime`
+writes one line per module to stderr as it is imported); `--log-level debug` prints the
+start-up marks once the first answer is sent, so every module logged before those lines
+was imported on the way to that answer. No timing is asserted: only which modules."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from lambdabox.testing.processes import emulate_command, free_port
+
+APP = Path(__file__).resolve().parents[2] / "scenarios" / "emulator"
+INVOKE = "/2015-03-31/functions/function/invocations"
+MARK = "lambdabox emulate: start-up "
+
+NOT_BEFORE_FIRST_ANSWER = {
+    "sqlite3": "the Event journal opens on the first Event invocation",
+    "shutil": "the help formatter is sized without it",
+    "uuid": "ids come from os.urandom",
+    "secrets": "ids come from os.urandom",
+    "hashlib": "nothing on the path hashes",
+    "lambdabox.emulator.openapi": "imported by GET /openapi.json",
+    "lambdabox.emulator.eventstream": "imported by response-streaming invocations",
+    "docker": "container mode only",
+    "boto3": "not the emulator's",
+    "botocore": "not the emulator's",
+}
+
+
+def _imported_before_first_answer(init: str) -> list[str]:
+    port = free_port()
+    runtime = [sys.executable, "-m", "runtime_interface", "app.handler"]
+    command = emulate_command(
+        port, runtime, "--init", init, "--log-level", "debug", "--extensions-dir", "/nonexistent"
+    )
+    command[1:1] = ["-X", "importtime"]
+    proc = subprocess.Popen(
+        command, cwd=APP, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                answer = requests.post(f"http://127.0.0.1:{port}{INVOKE}", json={}, timeout=20)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "the emulator never answered"
+                time.sleep(0.01)
+        assert answer.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    lines = err.splitlines()
+    marks = [n for n, line in enumerate(lines) if line.startswith(MARK)]
+    assert marks, err[-2000:]  # the debug marks (printed at the first answer) are there
+    modules = []
+    for line in lines[: marks[0]]:
+        if line.startswith("import time:") and line.count("|") == 2:
+            modules.append(line.rsplit("|", 1)[1].strip())
+    return modules
+
+
+def test_lazy_first_answer_imports_only_what_it_needs() -> None:
+    modules = _imported_before_first_answer("lazy")
+    assert "lambdabox.emulator.server" in modules  # the log covers the emulator's imports
+    unexpected = {name: why for name, why in NOT_BEFORE_FIRST_ANSWER.items() if name in modules}
+    assert not unexpected, unexpected
+
+
+def test_eager_first_answer_imports_only_what_it_needs() -> None:
+    modules = _imported_before_first_answer("eager")
+    assert "lambdabox.emulator.server" in modules
+    unexpected = {name: why for name, why in NOT_BEFORE_FIRST_ANSWER.items() if name in modules}
+    assert not unexpected, unexpected
