@@ -3,9 +3,9 @@
 The machine running the bench is shared, and its load moves within seconds; measuring
 the front for a while and then the Invoke API for a while compares two machine states,
 not two paths. So the sequential caller alternates request by request between the paths
-(each on its own keep-alive connection, or a new connection per request), and the
-parallel load alternates in short windows; each path's figure is its request count over
-the time spent on it alone.
+and between a keep-alive connection and a new connection per request, and the parallel
+load alternates in short windows; each figure is a request count over the time spent on
+that leg alone.
 """
 
 from __future__ import annotations
@@ -34,37 +34,42 @@ def _call(conn: Connection, target: Target) -> None:
         raise RuntimeError(f"{target.path}: {resp.status} {bytes(resp.body)[:200]!r}")
 
 
-def sequential(targets: Mapping[str, Target], count: int, fresh: bool) -> dict[str, float]:
-    """Requests/s of each target, one caller alternating between them request by request.
-
-    `fresh`: a new connection for every request (connect, request, close, all timed);
-    otherwise one keep-alive connection per target, opened before timing.
+def sequential(targets: Mapping[str, Target], count: int) -> dict[str, tuple[float, float]]:
+    """(keep-alive requests/s, new-connection requests/s) of each target, one caller
+    taking the legs in turn request by request: each target on its keep-alive connection,
+    then each with a new connection (connect, request, close, all timed), so a new
+    connection's cost is the difference of figures taken at the same moments.
     """
     conns = {name: Connection(t.address, "bench") for name, t in targets.items()}
-    spent = dict.fromkeys(targets, 0.0)
+    kept = dict.fromkeys(targets, 0.0)
+    fresh = dict.fromkeys(targets, 0.0)
     try:
         for name, conn in conns.items():
             conn.connect()
             for _ in range(20):  # warm both paths (and their connections) first
                 _call(conn, targets[name])
-        for _ in range(count):
-            for name, target in targets.items():
-                if fresh:
-                    started = time.perf_counter()
+        legs = [(name, new) for new in (False, True) for name in targets]
+        for i in range(count):
+            # Rotate the order: a leg also pays for what the leg before it left running
+            # (the runtime asking for its next event, the closing of a connection).
+            for name, new in legs[i % len(legs) :] + legs[: i % len(legs)]:
+                target = targets[name]
+                started = time.perf_counter()
+                if new:
                     conn = Connection(target.address, "bench")
                     conn.connect()
                     try:
                         _call(conn, target)
                     finally:
                         conn.close()
+                    fresh[name] += time.perf_counter() - started
                 else:
-                    started = time.perf_counter()
                     _call(conns[name], target)
-                spent[name] += time.perf_counter() - started
+                    kept[name] += time.perf_counter() - started
     finally:
         for conn in conns.values():
             conn.close()
-    return {name: count / seconds for name, seconds in spent.items()}
+    return {name: (count / kept[name], count / fresh[name]) for name in targets}
 
 
 def parallel(target: Target, callers: int, seconds: float) -> tuple[int, int]:
