@@ -40,14 +40,19 @@ class Incoming:
     port: int  # the front's port (X-Forwarded-Port)
     received: float  # seconds since the epoch
 
+    @functools.cached_property
+    def lowered(self) -> tuple[tuple[str, str, str], ...]:
+        """The fields as (lower-case name, name as sent, value), lower-cased once."""
+        return tuple((key.lower(), key, value) for key, value in self.fields)
+
+    @functools.cached_property
+    def last_values(self) -> dict[str, str]:
+        """Each field's last value, by lower-case name."""
+        return {lower: value for lower, _, value in self.lowered}
+
     def header(self, name: str) -> str | None:
         """The last value of a header (case-insensitive)."""
-        lower = name.lower()
-        value = None
-        for key, item in self.fields:
-            if key.lower() == lower:
-                value = item
-        return value
+        return self.last_values.get(name.lower())
 
 
 @functools.lru_cache(maxsize=4)
@@ -94,13 +99,14 @@ def matches_binary(content_type: str | None, patterns: tuple[str, ...]) -> bool:
 
 def _forwarded(inc: Incoming, lower: bool) -> list[tuple[str, str]]:
     """The request's fields with the X-Forwarded-* and X-Amzn-Trace-Id fields API Gateway adds."""
-    fields = [(k, v) for k, v in inc.fields if k.lower() != "x-forwarded-for"]
+    lowered = inc.lowered
+    fields = [(k, v) for low, k, v in lowered if low != "x-forwarded-for"]
     client = inc.header("x-forwarded-for")
     names = ("x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id")
     if not lower:
         names = ("X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto", "X-Amzn-Trace-Id")
     fields.append((names[0], f"{client}, {inc.source_ip}" if client else inc.source_ip))
-    present = {k.lower() for k, _ in inc.fields}
+    present = inc.last_values
     if "x-forwarded-port" not in present:
         fields.append((names[1], str(inc.port)))
     if "x-forwarded-proto" not in present:

@@ -29,6 +29,8 @@ from lambdabox.triggers.http.responses import (
 from lambdabox.triggers.ports import AppSettings, FunctionInvoker, UnknownFunction
 
 MAX_PAYLOAD = 6 * 1024 * 1024  # Lambda's synchronous invocation payload limit (6,291,456 bytes)
+# One encoder for every event: `json.dumps` with separators builds a new one per call.
+_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class Front:
@@ -95,7 +97,7 @@ class Front:
 
     async def _invoke(self, function: str, event: dict[str, Any]) -> bytes | str:
         """The function's result, or the situation (FUNCTION_ERROR, THROTTLED, TOO_LARGE)."""
-        payload = json.dumps(event, separators=(",", ":")).encode("utf-8")
+        payload = _encode(event).encode("utf-8")
         if len(payload) > MAX_PAYLOAD:
             return TOO_LARGE
         try:
