@@ -12,15 +12,20 @@ content of a bundled file, so no new base is built.
 
 from __future__ import annotations
 
+import json
 import marshal
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from builder import Cache, validate_layout
+from builder import Cache, read_layout, validate_layout
 from builder.base.build import ensure_base, layout_folder
 from builder.base.definition import BASE_IMAGES_DIR
 from builder.base.interface import REPO_ROOT
@@ -170,3 +175,35 @@ def test_the_cache_variable_pointing_elsewhere_takes_the_full_path(
     capsys.readouterr()
     assert layout_files(default_project / "out") == layout_files(default_project / "full")
     validate_layout(default_project / "out", "1")
+
+
+def test_watch_with_the_default_base_rebuilds_on_the_fast_path(
+    default_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [sys.executable, "-m", "lambdabox", *ARGV, "--json", "--watch"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    try:
+        digests = [json.loads(proc.stdout.readline())["digest"]]
+        for n in range(2):
+            time.sleep(0.05)
+            edit(default_project, 10 + n)
+            digests.append(json.loads(proc.stdout.readline())["digest"])
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+        err = proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
+        proc.stdout.close()
+        proc.stderr.close()
+    assert err.count(FAST) == 2, err
+    assert len(set(digests)) == 3
+    assert full_main([*ARGV, "--output", "full"]) == 0
+    capsys.readouterr()
+    assert str(read_layout(default_project / "full").digest) == digests[-1]
+    edit(default_project, 12)  # the record the watch kept serves a one-shot build too
+    assert console_main([*ARGV, "--json"]) == 0
+    assert FAST in capsys.readouterr().err
