@@ -53,14 +53,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..layers.cache import Cache
+from ..layers.entries import FileSource
 from ..oci.image import Image
 from ..oci.layout import write_layout
 from ..oci.validate import validate_layout
 from .arch import normalize_arch
 from .bytecode import BYTECODE_VERSION
-from .definition import load_definition
+from .definition import BASE_IMAGES_DIR, load_definition
 from .image import AWS_ENV, build_image, say_nothing
-from .interface import runtime_interface_entries
+from .interface import bundled_folders, runtime_interface_entries
 from .mmdebstrap_args import mmdebstrap_args
 from .publish import DOCKER_REPOSITORY, load_into_docker, push
 from .rootfs_tar import BASE_BUILDER_VERSION, Progress, base_epoch, base_key
@@ -80,6 +81,8 @@ __all__ = [
     "build_image",
     "ensure_base",
     "image_summary",
+    "layout_folder",
+    "layout_inputs",
     "load_into_docker",
     "mmdebstrap_args",
     "push",
@@ -139,20 +142,8 @@ def ensure_base(
     builds a new layout.
     """
     cache = cache if cache is not None else Cache.default()
-    definition = load_definition(name)
     arch = normalize_arch(arch)
-    sources = hashlib.sha256()
-    for entry in runtime_interface_entries(definition):
-        sources.update(entry.path.encode() + b"\0")
-        if entry.source is not None:
-            sources.update(str(entry.source.digest()).encode())
-    inputs = {
-        "definition": definition.fingerprint(),
-        "sources": sources.hexdigest(),
-        "bytecode": BYTECODE_VERSION,
-    }
-    key = base_key("layout", {**inputs, "arch": arch}, base_epoch(definition))
-    layout = cache.root / "base" / "layouts" / f"{name}-{key[:16]}"
+    layout = layout_folder(name, cache, arch=arch)
     done = layout / ".complete"
     if done.is_file():
         return layout
@@ -167,6 +158,37 @@ def ensure_base(
             if not done.is_file():  # pragma: no cover - not a concurrent build finishing
                 raise
     return layout
+
+
+def layout_folder(name: str, cache: Cache, *, arch: str | None = None) -> Path:
+    """Where `ensure_base` keeps the layout of `name` for `arch` (built or not):
+    `<cache>/base/layouts/<name>-<key>`; see `ensure_base` for what the key covers."""
+    definition = load_definition(name)
+    sources = hashlib.sha256()
+    for entry in runtime_interface_entries(definition):
+        sources.update(entry.path.encode() + b"\0")
+        if entry.source is not None:
+            sources.update(str(entry.source.digest()).encode())
+    inputs = {
+        "definition": definition.fingerprint(),
+        "sources": sources.hexdigest(),
+        "bytecode": BYTECODE_VERSION,
+    }
+    key = base_key("layout", {**inputs, "arch": normalize_arch(arch)}, base_epoch(definition))
+    return cache.root / "base" / "layouts" / f"{name}-{key[:16]}"
+
+
+def layout_inputs(name: str) -> list[Path]:
+    """The files and folders `layout_folder(name, ...)` reads besides the environment
+    (SOURCE_DATE_EPOCH), the arch and the builder's own modules: `base.toml`, the bundled
+    sources and the folders they are listed from (a file added there changes the key)."""
+    definition = load_definition(name)
+    paths = [BASE_IMAGES_DIR / name / "base.toml"]
+    for entry in runtime_interface_entries(definition):
+        if isinstance(entry.source, FileSource):
+            paths.append(entry.source.path)
+    paths += bundled_folders(definition)
+    return paths
 
 
 def _mkparent(path: Path) -> Path:

@@ -11,6 +11,7 @@ The entries' paths and source digests are part of `ensure_base`'s layout key.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from ..layers.entries import Entry
 from .definition import BaseDefinition
 from .scripts import PROVIDED_ENTRYPOINT, PYTHON_ENTRYPOINT, RIE_LAUNCHER, python_bootstrap
 
-__all__ = ["REPO_ROOT", "runtime_interface_entries"]
+__all__ = ["REPO_ROOT", "bundled_folders", "runtime_interface_entries"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,6 +38,26 @@ def _source_files(package: Path, exclude: Sequence[str] = ()) -> list[Path]:
         and p.suffix in (".py", ".typed")
         and p.relative_to(package).parts[0] not in exclude
     )
+
+
+def bundled_folders(definition: BaseDefinition) -> list[Path]:
+    """The folders `runtime_interface_entries` lists sources from (none for `provided`)."""
+    if definition.python is None:
+        return []
+    folders = []
+    for package, exclude in (
+        (REPO_ROOT / "runtime_interface", ()),
+        (REPO_ROOT / "lambdabox" / "emulator", _EMULATOR_EXCLUDE),
+    ):
+        for folder, subfolders, _files in os.walk(package):
+            top = folder == str(package)
+            subfolders[:] = sorted(
+                name
+                for name in subfolders
+                if name != "__pycache__" and not (top and name in exclude)
+            )
+            folders.append(Path(folder))
+    return folders
 
 
 def runtime_interface_entries(definition: BaseDefinition) -> list[Entry]:

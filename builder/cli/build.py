@@ -10,7 +10,7 @@ here, at the edge. Exit statuses: 0 success, 1 failure (the message names the fi
 from __future__ import annotations
 
 import argparse
-import hashlib
+import contextlib
 import json
 import os
 import time
@@ -25,6 +25,7 @@ from ..oci.image import Image
 from ..oci.layout import read_layout, write_layout
 from ..oci.reproducible import source_date_epoch
 from .base_resolution import resolve_base
+from .build_record import BaseStats, Recorded, default_base_stats, quick_remember, quick_snapshot
 from .common import add_common_arguments, fail, long_step, python_version, say_for, split_tag
 
 __all__ = ["BUILD_DESCRIPTION", "add_build_arguments", "run_build"]
@@ -149,13 +150,18 @@ def _watch(args: argparse.Namespace, say: Callable[[str], None]) -> int:
     inputs = [args.source, *args.layer, *([args.requirements] if args.requirements else [])]
     resolved: list[tuple[Image, str]] = []
     base_hash: list[str] = []
+    base_stats: list[BaseStats] = []
 
     def base(runtime: str, cache: Cache) -> tuple[Image, str]:
         if not resolved:
-            if args.base is not None:  # before the layout is read: a later change is seen
+            # before the base is read or resolved: a later change is seen
+            if args.base is not None:
                 from ..quick.record import hashed
 
                 base_hash.append(hashed(os.path.join(args.base, "index.json")))
+            else:
+                with contextlib.suppress(BuilderError, OSError):  # resolve_base reports it
+                    base_stats.append(default_base_stats(runtime))
             resolved.append(resolve_base(args.base, runtime, cache, say, platform=args.platform))
         return resolved[0]
 
@@ -169,7 +175,11 @@ def _watch(args: argparse.Namespace, say: Callable[[str], None]) -> int:
             status = run(same, indent=None)
             if status is not None:
                 return status
-        recorded = (same, base_hash[0] if base_hash else None) if same is not None else None
+        recorded = (
+            (same, base_hash[0] if base_hash else None, base_stats[0] if base_stats else None)
+            if same is not None
+            else None
+        )
         return _build(args, say, base, recorded)
 
     try:
@@ -196,10 +206,11 @@ def _build(
     args: argparse.Namespace,
     say: Callable[[str], None],
     resolve: Callable[[str, Cache], tuple[Image, str]] | None = None,
-    recorded: tuple[tuple[str, ...], str | None] | None = None,
+    recorded: Recorded | None = None,
 ) -> int:
-    """One build; `recorded`: (the command, the base's index.json hash when resolved
-    earlier) to record for the fast path, by default the console script's command."""
+    """One build; `recorded`: (the command, the base's index.json hash or the default
+    base's input stats when resolved earlier) to record for the fast path, by default the
+    console script's command."""
     started = time.monotonic()
     source: Path = args.source
     if not source.exists():
@@ -212,7 +223,7 @@ def _build(
         return 2
     cache = Cache(args.cache) if args.cache else Cache.default()
     output = output_folder(args, name)
-    taken = _quick_snapshot(args, source, output, recorded, one_shot=resolve is None)
+    taken = quick_snapshot(args, source, output, recorded, one_shot=resolve is None)
     phase = time.perf_counter()
     if resolve is not None:
         base, base_name = resolve(args.runtime, cache)
@@ -267,7 +278,7 @@ def _build(
         },
     }
     if taken is not None:
-        _quick_remember(taken, args, image, tag, cache, summary)
+        quick_remember(taken, args, image, tag, cache, summary)
     if args.load:
         from ..export import DockerSDKExporter  # only here: docker and requests are slow to import
 
@@ -287,72 +298,3 @@ def _build(
     if args.json:  # --watch: one line per build (JSON lines)
         print(json.dumps(summary, indent=None if resolve else 2), flush=True)
     return 0
-
-
-def _quick_snapshot(
-    args: argparse.Namespace,
-    source: Path,
-    output: Path,
-    recorded: tuple[tuple[str, ...], str | None] | None,
-    *,
-    one_shot: bool,
-) -> Any:
-    """The inputs of this build, before it reads them, for the build record."""
-    if recorded is None and one_shot:
-        from ..quick import armed
-
-        argv = armed()
-        recorded = (argv, None) if argv is not None else None
-    if recorded is None or args.build_sdists or args.load or args.push:
-        return None
-    argv, base_hash = recorded
-    from ..quick.capture import snapshot
-
-    try:
-        return snapshot(
-            argv,
-            source=source,
-            output=output,
-            base=args.base,
-            requirements=args.requirements,
-            layers=args.layer,
-            mtime=source_date_epoch(os.environ),
-            base_hash=base_hash,
-        )
-    except (BuilderError, OSError):
-        return None
-
-
-def _quick_remember(
-    taken: Any, args: argparse.Namespace, image: Image, tag: str, cache: Cache, summary: Any
-) -> None:
-    """Record the build for the fast path (`builder.quick`): the next code-only change of
-    the same command then rebuilds the code layer only."""
-    from ..function.dependencies import DependencySpec, dependency_layer_key
-    from ..quick.capture import remember
-
-    present: list[tuple[str, int]] = []
-    hashed: list[tuple[str, str]] = []
-    if args.requirements is not None:
-        spec = DependencySpec(
-            args.requirements,
-            getattr(args, "python_version", None) or python_version(args.runtime),
-            getattr(args, "platform", "manylinux2014_x86_64"),
-            pip_args=tuple(args.pip_arg),
-            bytecode=args.bytecode,
-        )
-        key_file = cache.record_path(dependency_layer_key(spec, opaque=True))
-        blob = image.layers[-2]
-        try:
-            key_record = key_file.read_bytes()
-            matches = json.loads(key_record)["digest"] == str(blob.digest)
-        except (OSError, ValueError, KeyError, TypeError):
-            matches = False
-        if not matches:  # the cache entry changed since the build read it: no record
-            from ..quick.record import discard
-
-            discard(str(taken.output))
-            return
-        hashed.append((str(key_file), hashlib.sha256(key_record).hexdigest()))
-        present.append((str(cache.blob_path(blob.digest)), blob.size))
-    remember(taken, image=image, tag=tag, present=present, hashed=hashed, summary=summary)

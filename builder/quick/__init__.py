@@ -4,7 +4,8 @@
 (`lambdabox.console`). When the previous full build of the same command wrote a build record
 into the output layout (`record`), and nothing but the code folder changed since (the same
 arguments, working folder, environment, interpreter, builder sources, requirements, base
-layout and layer cache entries), it writes the new code layer, config, manifest and
+layout (--base DIR, or the default base: its definition, bundled sources and cached
+layout) and layer cache entries), it writes the new code layer, config, manifest and
 index.json straight into the layout (`tarball`, `emit`) and returns the exit status. For
 anything else it returns None and the full path runs, with its own messages: any flag it
 does not know (`locate`), a missing or damaged record, a changed input, an error.

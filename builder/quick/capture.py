@@ -3,7 +3,8 @@
 `snapshot()` runs before the build reads anything (so an edit made meanwhile makes the
 record stale, never wrong) and `remember()` after the layout is written. The record is
 written only when the fast path can reproduce the build: a code folder, `--base` a layout
-folder, no --layer, the code layer last; its templates are made from a probe image whose
+folder or the default base (the caller passes the stats of what resolving it reads), no
+--layer, the code layer last; its templates are made from a probe image whose
 code layer has sentinel values, and checked by filling them with the real values: they
 must give back the config, manifest and index.json just written, byte for byte, or no
 record is written. This module runs on the full path only and may import the builder's
@@ -70,14 +71,19 @@ def snapshot(
     layers: Sequence[Path],
     mtime: int,
     base_hash: str | None = None,
+    base_inputs: Sequence[tuple[str, int, int]] = (),
 ) -> Snapshot | None:
     """The inputs of a build the fast path could repeat, or None. `base_hash`: the hash of
-    the base's index.json when the base was read earlier (--watch resolves it once)."""
-    if base is None or not Path(base).is_dir() or layers or not source.is_dir():
+    the base's index.json when the base was read earlier (--watch resolves it once).
+    `base_inputs`: without `base`, the (path, mtime_ns, size) of the files and folders the
+    default base's resolution reads (`builder.base.build.layout_inputs`), taken before."""
+    if (base is not None and not Path(base).is_dir()) or layers or not source.is_dir():
         return None
     modules = _builder_modules()
-    base_index = os.path.join(base, "index.json")
-    hashed = [(base_index, record.hashed(base_index) if base_hash is None else base_hash)]
+    hashed = []
+    if base is not None:
+        base_index = os.path.join(base, "index.json")
+        hashed.append((base_index, record.hashed(base_index) if base_hash is None else base_hash))
     hashed.append(
         (os.path.join(str(source), IGNORE_FILE), record.hashed(str(source / IGNORE_FILE)))
     )
@@ -95,13 +101,13 @@ def snapshot(
     if opaque:
         entries.append(Entry.file(OPAQUE, b""))
     normalize(entries, PREFIX)  # what the build will refuse, the record never holds
-    folders = (base, str(source), str(output))
+    folders = (str(source), str(output)) if base is None else (base, str(source), str(output))
     return Snapshot(
         tuple(argv),
         str(source),
         output,
         tuple((folder, os.path.realpath(folder)) for folder in folders),
-        record.source_stats(modules),
+        (*record.source_stats(modules), *base_inputs),
         tuple(hashed),
         decisions,
         symlinks,
@@ -159,13 +165,17 @@ def remember(
     tag: str,
     present: Sequence[tuple[str, int]],
     hashed: Sequence[tuple[str, str]] = (),
+    realpaths: Sequence[tuple[str, str]] = (),
     summary: Mapping[str, Any],
 ) -> bool:
     """Write the record of the build `taken` before it, which wrote `image` under `tag`;
     `present` lists blobs outside the layout it relied on (the dependency cache entry),
-    `hashed` files read since the snapshot (the cache's key record, checked by the caller).
-    False (and no record) when the fast path could not reproduce it."""
-    taken = replace(taken, hashed=(*taken.hashed, *hashed))
+    `hashed` files read since the snapshot (the cache's key record, the default base's
+    layout index.json, checked by the caller), `realpaths` folders found since (the
+    default base's layout). False (and no record) when the fast path could not reproduce it."""
+    taken = replace(
+        taken, hashed=(*taken.hashed, *hashed), realpaths=(*taken.realpaths, *realpaths)
+    )
     output = taken.output
     try:
         made = _record(taken, image, tag, present, summary)

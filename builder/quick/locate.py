@@ -91,7 +91,7 @@ def locate(argv: tuple[str, ...]) -> Located | None:
                 values["--tag"] = token[2:]
         else:
             positional.append(token)
-    if len(positional) > 1 or "--handler" not in values or "--base" not in values:
+    if len(positional) > 1 or "--handler" not in values:
         return None
     source = positional[0] if positional else "."
     if not os.path.isdir(source):

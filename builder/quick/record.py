@@ -5,13 +5,17 @@
 
     format      RECORD_FORMAT
     key         (argv, cwd, environment, interpreter): the command it was made for
-    sources     ((path, mtime_ns, size), ...) of the builder's own modules
+    sources     ((path, mtime_ns, size), ...) of the builder's own modules and, for the
+                default base, of what its resolution reads: base_images/<runtime>/base.toml,
+                the bundled runtime_interface and emulator sources and their folders
     hashed      ((path, sha256 hex or ""), ...) of the requirements file, the base layout's
-                index.json and the code folder's .lambdaboxignore ("" = absent)
+                index.json (--base DIR, or the default base's layout in the cache, and its
+                .complete mark) and the code folder's .lambdaboxignore ("" = absent)
     present     ((path, size), ...) blobs that must exist: the layer cache's dependency
                 blob, and every layer below the code in the output
-    realpaths   ((path, real path), ...) of the base, code and output folders (a symlink
-                pointed elsewhere changes the base's recorded name or the output checks)
+    realpaths   ((path, real path), ...) of the base (--base DIR, or the default base's
+                layout), code and output folders (a symlink pointed elsewhere changes the
+                base's recorded name or the output checks)
     tree        (source, decisions {(path, is_dir): ignored}, symlinks {path: target},
                 opaque, prefix, mtime, level)
     config, manifest, index     templates: bytes with str slots for the code layer
@@ -41,7 +45,7 @@ if TYPE_CHECKING:
     Record = dict[str, Any]
 
 RECORD_FILE = ".lambdabox-build-record"
-RECORD_FORMAT = 2
+RECORD_FORMAT = 3
 """Bump when the record's meaning changes: older records are then ignored."""
 ENVIRONMENT = ("SOURCE_DATE_EPOCH", "LAMBDABOX_CACHE", "XDG_CACHE_HOME", "HOME")
 """What the build reads from the environment (timestamps, the cache's location)."""

@@ -62,7 +62,9 @@ def test_locate_declines_what_it_does_not_know(
     )
     for extra in (["--watch"], ["--load"], ["--hand", "x"], ["-h"], ["other"], ["--layer", "l"]):
         assert locate((*ok, *extra)) is None, extra
-    assert locate(("src", "--handler", "a.h")) is None  # the default base: the full path
+    default = locate(("src", "--handler", "a.h"))  # the default base: the record decides
+    assert default == ("src", str(tmp_path / ".lambdabox/out/src"), "src", "latest", False)
+    assert locate(("src", "--base", "b")) is None  # no --handler: the full path says so
     assert locate(("missing", "--handler", "a.h", "--base", "b")) is None
 
 
