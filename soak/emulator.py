@@ -22,6 +22,29 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+START_S = 60.0
+
+
+def wait_until_answering(base: str, within_s: float) -> bool:
+    """True once ``GET {base}/openapi.json`` is answered, False after ``within_s``.
+
+    The emulator binds its listening socket before its own imports (``prestart``): a
+    connection is accepted into the backlog at once and answered only when the server
+    runs, which may take seconds on a loaded machine. A read timeout therefore means
+    "not ready yet", as a refused connection does, and is retried until ``within_s``.
+    """
+    deadline = time.monotonic() + within_s
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        try:
+            requests.get(base + "/openapi.json", timeout=(2, max(0.1, min(left, 10))))
+            return True
+        except (requests.ConnectionError, requests.Timeout):
+            time.sleep(0.1)
+
+
 _RUN_ID = re.compile(r"lambdabox\.run=([0-9a-f]+)")
 
 
@@ -80,14 +103,8 @@ class Emulator:
             command = [str(lambdabox), "run", *common, "--log-level", "info", self.image]
         with self._log.open("ab") as log:
             self._proc = subprocess.Popen(command, cwd=self._dir, stdout=log, stderr=log)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                requests.get(self.base + "/openapi.json", timeout=2)
-                return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError(f"the emulator did not start: see {self._log}")
+        if not wait_until_answering(self.base, START_S):
+            raise RuntimeError(f"the emulator did not start in {START_S:.0f} s: see {self._log}")
 
     def stop(self) -> int:
         """SIGTERM, wait (SIGKILL after 30 s); return the exit status."""

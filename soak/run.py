@@ -29,6 +29,7 @@ from soak.traffic import INVOKE, Callers
 HANDLER = Path(__file__).resolve().parent / "handler"
 RSS_MARGIN_KIB = 40 * 1024
 FD_MARGIN = 20
+LOG_TAIL = 80
 MODES = ("process", "container")
 _RAN = re.compile(r"SOAK-RAN ([0-9a-f]+) ")
 
@@ -141,6 +142,9 @@ def _soak(emu: Emulator, ledger: Ledger, run: _Run, say: Callable[[str], object]
     say(ledger.table())
     for violation in sorted(set(violations)):
         say(f"VIOLATION: {violation}")
+    if violations:  # the emulator's log goes with the temporary folder: keep its end
+        tail = run.log.read_text(errors="replace").splitlines()[-LOG_TAIL:]
+        say("\n".join(["-- emulator log (last lines) --", *tail]))
     say("soak phase: " + ("FAILED" if violations else "passed"))
     return 1 if violations else 0
 
