@@ -64,6 +64,10 @@ class Emulator:
         self.port = _free_port()
         self._api_port = _free_port()
         self._proc: subprocess.Popen[bytes] | None = None
+        self.answered_in_s = 0.0
+        """How long the last start took to answer its first request (a figure)."""
+        self.stopped_in_s = 0.0
+        """How long the last restart's SIGTERM took to end the emulator (a figure)."""
 
     @property
     def base(self) -> str:
@@ -101,10 +105,12 @@ class Emulator:
             ]  # fmt: skip
         else:  # info: its start line names the run's container label
             command = [str(lambdabox), "run", *common, "--log-level", "info", self.image]
+        started = time.monotonic()
         with self._log.open("ab") as log:
             self._proc = subprocess.Popen(command, cwd=self._dir, stdout=log, stderr=log)
         if not wait_until_answering(self.base, START_S):
             raise RuntimeError(f"the emulator did not start in {START_S:.0f} s: see {self._log}")
+        self.answered_in_s = time.monotonic() - started
 
     def stop(self) -> int:
         """SIGTERM, wait (SIGKILL after 30 s); return the exit status."""
@@ -119,6 +125,8 @@ class Emulator:
             return proc.wait()
 
     def restart(self) -> int:
+        began = time.monotonic()
         status = self.stop()
+        self.stopped_in_s = time.monotonic() - began
         self.start()
         return status

@@ -127,6 +127,8 @@ def _soak(emu: Emulator, ledger: Ledger, run: _Run, say: Callable[[str], object]
             down.clear()
             restarted = True
             ledger.fault(f"SIGTERM + restart emulator (exit {status})")
+            ledger.notes["restart: SIGTERM to exit s"] = f"{emu.stopped_in_s:.2f}"
+            ledger.notes["restart: start to first answer s"] = f"{emu.answered_in_s:.2f}"
             slow.close()
             slow.open("127.0.0.1", emu.port)
     injector.stop()
