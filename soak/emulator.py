@@ -22,6 +22,29 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+START_S = 60.0
+
+
+def wait_until_answering(base: str, within_s: float) -> bool:
+    """True once ``GET {base}/openapi.json`` is answered, False after ``within_s``.
+
+    The emulator binds its listening socket before its own imports (``prestart``): a
+    connection is accepted into the backlog at once and answered only when the server
+    runs, which may take seconds on a loaded machine. A read timeout therefore means
+    "not ready yet", as a refused connection does, and is retried until ``within_s``.
+    """
+    deadline = time.monotonic() + within_s
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        try:
+            requests.get(base + "/openapi.json", timeout=(2, max(0.1, min(left, 10))))
+            return True
+        except (requests.ConnectionError, requests.Timeout):
+            time.sleep(0.1)
+
+
 _RUN_ID = re.compile(r"lambdabox\.run=([0-9a-f]+)")
 
 
@@ -41,6 +64,10 @@ class Emulator:
         self.port = _free_port()
         self._api_port = _free_port()
         self._proc: subprocess.Popen[bytes] | None = None
+        self.answered_in_s = 0.0
+        """How long the last start took to answer its first request (a figure)."""
+        self.stopped_in_s = 0.0
+        """How long the last restart's SIGTERM took to end the emulator (a figure)."""
 
     @property
     def base(self) -> str:
@@ -78,16 +105,12 @@ class Emulator:
             ]  # fmt: skip
         else:  # info: its start line names the run's container label
             command = [str(lambdabox), "run", *common, "--log-level", "info", self.image]
+        started = time.monotonic()
         with self._log.open("ab") as log:
             self._proc = subprocess.Popen(command, cwd=self._dir, stdout=log, stderr=log)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                requests.get(self.base + "/openapi.json", timeout=2)
-                return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError(f"the emulator did not start: see {self._log}")
+        if not wait_until_answering(self.base, START_S):
+            raise RuntimeError(f"the emulator did not start in {START_S:.0f} s: see {self._log}")
+        self.answered_in_s = time.monotonic() - started
 
     def stop(self) -> int:
         """SIGTERM, wait (SIGKILL after 30 s); return the exit status."""
@@ -102,6 +125,8 @@ class Emulator:
             return proc.wait()
 
     def restart(self) -> int:
+        began = time.monotonic()
         status = self.stop()
+        self.stopped_in_s = time.monotonic() - began
         self.start()
         return status

@@ -29,6 +29,7 @@ from soak.traffic import INVOKE, Callers
 HANDLER = Path(__file__).resolve().parent / "handler"
 RSS_MARGIN_KIB = 40 * 1024
 FD_MARGIN = 20
+LOG_TAIL = 80
 MODES = ("process", "container")
 _RAN = re.compile(r"SOAK-RAN ([0-9a-f]+) ")
 
@@ -126,6 +127,8 @@ def _soak(emu: Emulator, ledger: Ledger, run: _Run, say: Callable[[str], object]
             down.clear()
             restarted = True
             ledger.fault(f"SIGTERM + restart emulator (exit {status})")
+            ledger.notes["restart: SIGTERM to exit s"] = f"{emu.stopped_in_s:.2f}"
+            ledger.notes["restart: start to first answer s"] = f"{emu.answered_in_s:.2f}"
             slow.close()
             slow.open("127.0.0.1", emu.port)
     injector.stop()
@@ -141,6 +144,9 @@ def _soak(emu: Emulator, ledger: Ledger, run: _Run, say: Callable[[str], object]
     say(ledger.table())
     for violation in sorted(set(violations)):
         say(f"VIOLATION: {violation}")
+    if violations:  # the emulator's log goes with the temporary folder: keep its end
+        tail = run.log.read_text(errors="replace").splitlines()[-LOG_TAIL:]
+        say("\n".join(["-- emulator log (last lines) --", *tail]))
     say("soak phase: " + ("FAILED" if violations else "passed"))
     return 1 if violations else 0
 
