@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from lambdabox.emulator import prestart
 from lambdabox.emulator.driver import Driver
 
-DEFAULT_MEMORY_MB = 3008
+DEFAULT_MEMORY_MB = prestart.DEFAULT_MEMORY_MB
 
 
 @dataclass(frozen=True)
@@ -28,5 +29,4 @@ class Launch:
     def memory_mb(self) -> int:
         """`AWS_LAMBDA_FUNCTION_MEMORY_SIZE` of the runtime's environment; 3008 when it is
         missing or not a positive whole number."""
-        memory = self.env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
-        return int(memory) if memory.isdigit() and int(memory) > 0 else DEFAULT_MEMORY_MB
+        return prestart.memory_size(self.env)  # as a runtime started ahead was caged

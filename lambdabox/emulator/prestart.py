@@ -21,8 +21,12 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lambdabox.emulator.startup import mark
+
+if TYPE_CHECKING:
+    from lambdabox.emulator.sandbox.memcage import MemoryCage
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,16 @@ _runtime: list[Prestarted] = []
 _taken: list[bool] = []  # non-empty once the driver asked: nothing is started ahead after
 _unadopted: set[str] = set()  # Runtime API addresses of runtimes started ahead, then stopped
 _lock = threading.Lock()
+# pid of a runtime started ahead -> the thread making its memory cage, and what it made
+_cages: dict[int, tuple[threading.Thread, list[MemoryCage]]] = {}
+DEFAULT_MEMORY_MB = 3008
+
+
+def memory_size(env: Mapping[str, str]) -> int:
+    """The memory size (MB) an environment with `env` gets: its
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE, or the default when that is missing or malformed."""
+    memory = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
+    return int(memory) if memory.isdigit() and int(memory) > 0 else DEFAULT_MEMORY_MB
 
 
 def bind(host: str, port: int) -> tuple[str, int]:
@@ -96,6 +110,7 @@ def spawn_runtime(command: Sequence[str], cwd: str | None, env: Mapping[str, str
     finally:
         os.close(write_fd)
     mark("runtime spawned ahead")
+    _cage_ahead(pid, memory_size(env))
     items = tuple(sorted(env.items()))
     _runtime.append(Prestarted(tuple(command), cwd, items, pid, read_fd, started))
 
@@ -230,3 +245,50 @@ def _stop(ahead: Prestarted) -> None:
     except (ProcessLookupError, ChildProcessError, PermissionError):
         pass
     os.close(ahead.output_fd)
+    cage = take_cage(ahead.pid, memory_size(dict(ahead.env)))
+    if cage is not None:
+        cage.remove()
+
+
+def _cage_ahead(pid: int, memory_mb: int) -> None:
+    """Make the runtime's memory cage and move it in, in a thread, while the emulator
+    imports itself: a move into a cgroup v1 takes 8-20 ms, which would otherwise fall
+    between the runtime's adoption and the first answer. `take_cage` hands it over."""
+    made: list[MemoryCage] = []
+
+    def run() -> None:
+        from lambdabox.emulator.sandbox.memcage import CageUnavailable, MemoryCage
+
+        try:
+            cage = MemoryCage.create("0", memory_mb)
+        except CageUnavailable:
+            return  # the confinement tries again, and warns
+        try:
+            cage.admit(pid)
+        except OSError:
+            cage.remove()
+            return
+        made.append(cage)
+
+    thread = threading.Thread(target=run, name="cage-ahead", daemon=True)
+    thread.start()
+    _cages[pid] = (thread, made)
+
+
+def take_cage(pid: int, memory_mb: int) -> MemoryCage | None:
+    """The memory cage made for runtime `pid` when it was started ahead, with `pid` in
+    it and limited to `memory_mb`; None when none was made (the caller confines it)."""
+    entry = _cages.pop(pid, None)
+    if entry is None:
+        return None
+    thread, made = entry
+    thread.join(10)
+    if not made:
+        return None
+    cage = made[0]
+    if cage.limit_bytes != memory_mb * 1024 * 1024:
+        # Cannot happen (adoption needs the same env, and the size comes from it): the
+        # confinement then moves the runtime into a cage of its own, and the next
+        # emulator's sweep removes this one.
+        return None
+    return cage

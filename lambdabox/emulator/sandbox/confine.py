@@ -8,12 +8,13 @@ When no cgroup can be made, RLIMIT_DATA is set instead, and that is said once.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from lambdabox.emulator import prestart
 from lambdabox.emulator.sandbox.memcage import CageUnavailable, MemoryCage, limit_data
 
 _FAILED: list[str] = []  # why no cgroup can be made here, once known
@@ -40,14 +41,17 @@ class Confinement:
         self.memory_mb = memory_mb
         self._warn = warn or (lambda line: print(line, file=sys.stderr, flush=True))
         self.cage: MemoryCage | None = None
-        self._sweep: asyncio.Future[None] | None = None
+        self._sweep: threading.Thread | None = None
 
     def confine(self, procs: Sequence[Confinable]) -> None:
         """Hold `procs` (just started) to the memory size; replaces the previous cage."""
         self.release()
         if not procs:  # a container: it has a cgroup of its own
             return
-        if not _FAILED:
+        # A runtime started ahead was caged while the emulator imported itself.
+        self.cage = prestart.take_cage(procs[0].pid, self.memory_mb)
+        inside = {procs[0].pid} if self.cage is not None else set()
+        if self.cage is None and not _FAILED:
             try:
                 self.cage = MemoryCage.create(self.label, self.memory_mb)
             except CageUnavailable as exc:
@@ -63,7 +67,8 @@ class Confinement:
         for proc in procs:
             if cage is not None:
                 try:
-                    cage.admit(proc.pid)
+                    if proc.pid not in inside:
+                        cage.admit(proc.pid)
                     proc.cage = cage
                     caged.append(proc)
                     continue
@@ -72,15 +77,19 @@ class Confinement:
                         f"lambdabox: warning: cannot move {proc.pid} into {cage.path}: {exc}"
                     )
             limit_data(proc.pid, self.memory_mb)
+        # A runtime caged as it started has forked nothing outside the cage.
+        caged = [proc for proc in caged if proc.pid not in inside]
         if cage is not None and caged:
-            loop = asyncio.get_running_loop()
-            self._sweep = loop.run_in_executor(None, _sweep, cage, caged)
+            # A plain thread: the event loop's default executor would be created (and
+            # concurrent.futures imported) on the way to the first answer.
+            self._sweep = threading.Thread(
+                target=_sweep, args=(cage, caged), name="cage-sweep", daemon=True
+            )
+            self._sweep.start()
 
     def release(self) -> None:
         """Remove the current cage (whatever is still in it is killed)."""
-        if self._sweep is not None:
-            self._sweep.cancel()
-            self._sweep = None
+        self._sweep = None  # a sweep still running only fails to move into a removed cage
         cage, self.cage = self.cage, None
         if cage is not None:
             cage.remove()
