@@ -13,13 +13,12 @@ from __future__ import annotations
 import base64
 import functools
 import os
-import secrets
 import time
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from lambdabox.emulator.ids import token_hex, uuid4
 from lambdabox.triggers.http.matching import Match
 from lambdabox.triggers.http.model import FUNCTION_URL, HTTP_API, REST_API, Api, service_id
 
@@ -39,16 +38,17 @@ class Incoming:
     source_ip: str
     port: int  # the front's port (X-Forwarded-Port)
     received: float  # seconds since the epoch
+    # Derived once when built (every event reads them; `functools.cached_property` takes a
+    # lock on each first read, which costs more than computing both up front).
+    lowered: tuple[tuple[str, str, str], ...] = field(init=False, repr=False, compare=False)
+    """The fields as (lower-case name, name as sent, value)."""
+    last_values: dict[str, str] = field(init=False, repr=False, compare=False)
+    """Each field's last value, by lower-case name."""
 
-    @functools.cached_property
-    def lowered(self) -> tuple[tuple[str, str, str], ...]:
-        """The fields as (lower-case name, name as sent, value), lower-cased once."""
-        return tuple((key.lower(), key, value) for key, value in self.fields)
-
-    @functools.cached_property
-    def last_values(self) -> dict[str, str]:
-        """Each field's last value, by lower-case name."""
-        return {lower: value for lower, _, value in self.lowered}
+    def __post_init__(self) -> None:
+        lowered = tuple((key.lower(), key, value) for key, value in self.fields)
+        object.__setattr__(self, "lowered", lowered)
+        object.__setattr__(self, "last_values", {low: value for low, _, value in lowered})
 
     def header(self, name: str) -> str | None:
         """The last value of a header (case-insensitive)."""
@@ -98,9 +98,13 @@ def matches_binary(content_type: str | None, patterns: tuple[str, ...]) -> bool:
 
 
 def _forwarded(inc: Incoming, lower: bool) -> list[tuple[str, str]]:
-    """The request's fields with the X-Forwarded-* and X-Amzn-Trace-Id fields API Gateway adds."""
+    """The request's fields with the X-Forwarded-* and X-Amzn-Trace-Id fields API Gateway adds
+    (names lower-cased when `lower`, else as sent)."""
     lowered = inc.lowered
-    fields = [(k, v) for low, k, v in lowered if low != "x-forwarded-for"]
+    if lower:
+        fields = [(low, v) for low, _, v in lowered if low != "x-forwarded-for"]
+    else:
+        fields = [(k, v) for low, k, v in lowered if low != "x-forwarded-for"]
     client = inc.header("x-forwarded-for")
     names = ("x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id")
     if not lower:
@@ -112,7 +116,7 @@ def _forwarded(inc: Incoming, lower: bool) -> list[tuple[str, str]]:
     if "x-forwarded-proto" not in present:
         fields.append((names[2], "http"))
     if "x-amzn-trace-id" not in present:
-        fields.append((names[3], f"Root=1-{int(inc.received):08x}-{secrets.token_hex(12)}"))
+        fields.append((names[3], f"Root=1-{int(inc.received):08x}-{token_hex(12)}"))
     return fields
 
 
@@ -144,8 +148,7 @@ def event_v2(inc: Incoming, api: Api, match: Match | None, account_id: str) -> d
     """The payload format 2.0 event (HTTP API route, or function URL when `match` is None)."""
     headers: dict[str, str] = {}
     cookies: list[str] = []
-    for name, value in _forwarded(inc, lower=True):
-        key = name.lower()
+    for key, value in _forwarded(inc, lower=True):
         if key == "cookie":
             cookies.extend(c.strip() for c in value.split(";") if c.strip())
             continue
@@ -181,7 +184,7 @@ def event_v2(inc: Incoming, api: Api, match: Match | None, account_id: str) -> d
             "sourceIp": inc.source_ip,
             "userAgent": inc.header("user-agent") or "",
         },
-        "requestId": str(uuid.uuid4()) if api.kind == FUNCTION_URL else gateway_request_id(),
+        "requestId": uuid4() if api.kind == FUNCTION_URL else gateway_request_id(),
         "routeKey": route_key,
         "stage": api.stage,
         "time": clf_time(inc.received),
@@ -203,9 +206,8 @@ def event_v1(inc: Incoming, api: Api, match: Match, account_id: str) -> dict[str
     headers: dict[str, str] = {}
     multi_headers: dict[str, list[str]] = {}
     rest = api.kind == REST_API
-    for field, value in _forwarded(inc, lower=not rest):
-        # HTTP APIs lower-case header names in both payload formats; REST keeps them as sent.
-        name = field if rest else field.lower()
+    # HTTP APIs lower-case header names in both payload formats; REST keeps them as sent.
+    for name, value in _forwarded(inc, lower=not rest):
         headers[name] = value
         multi_headers.setdefault(name, []).append(value)
     query: dict[str, str] | None = None
@@ -244,7 +246,7 @@ def event_v1(inc: Incoming, api: Api, match: Match, account_id: str) -> dict[str
         },
         "path": stage_path,
         "protocol": "HTTP/1.1",
-        "requestId": str(uuid.uuid4()) if rest else gateway_request_id(),
+        "requestId": uuid4() if rest else gateway_request_id(),
         "requestTime": clf_time(inc.received),
         "requestTimeEpoch": received_ms,
         "resourceId": service_id(f"{api.api_id}{route.route_key}", 6) if rest else route.route_key,

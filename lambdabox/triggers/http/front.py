@@ -29,8 +29,9 @@ from lambdabox.triggers.http.responses import (
 from lambdabox.triggers.ports import AppSettings, FunctionInvoker, UnknownFunction
 
 MAX_PAYLOAD = 6 * 1024 * 1024  # Lambda's synchronous invocation payload limit (6,291,456 bytes)
-# One encoder for every event: `json.dumps` with separators builds a new one per call.
-_encode = json.JSONEncoder(separators=(",", ":")).encode
+# One encoder for every event: `json.dumps` with separators builds a new one per call. Events
+# are trees built here, never cyclic, so the encoder need not track the containers it enters.
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
 class Front:
