@@ -32,6 +32,8 @@ from __future__ import annotations
 import marshal
 import os
 import sys
+from stat import S_ISDIR
+from zlib import crc32
 
 from .digests import file_sha256
 
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
     Record = dict[str, Any]
 
 RECORD_FILE = ".lambdabox-build-record"
-RECORD_FORMAT = 3
+RECORD_FORMAT = 4
 """Bump when the record's meaning changes: older records are then ignored."""
 ENVIRONMENT = ("SOURCE_DATE_EPOCH", "LAMBDABOX_CACHE", "XDG_CACHE_HOME", "HOME")
 """What the build reads from the environment (timestamps, the cache's location)."""
@@ -94,12 +96,19 @@ def discard(output: str) -> None:
 
 
 def source_stats(paths: Sequence[str]) -> tuple[tuple[str, int, int], ...]:
-    """(path, mtime_ns, size) of each of `paths` (the builder's modules)."""
-    rows = []
-    for path in paths:
-        stat = os.stat(path)
-        rows.append((path, stat.st_mtime_ns, stat.st_size))
-    return tuple(rows)
+    """(path, mtime_ns, size) of each of `paths` (the builder's modules, the bundled
+    sources); a folder's row is (path, -1, a checksum of its names) instead."""
+    return tuple(_row(path) for path in paths)
+
+
+def _row(path: str) -> tuple[str, int, int]:
+    """A folder is known by the names in it, bar `__pycache__`: Python creating one (or
+    a file added and removed again) changes the folder's mtime, not what a build reads."""
+    stat = os.stat(path)
+    if not S_ISDIR(stat.st_mode):
+        return (path, stat.st_mtime_ns, stat.st_size)
+    names = sorted(name for name in os.listdir(path) if name != "__pycache__")
+    return (path, -1, crc32("\0".join(names).encode("utf-8", "surrogateescape")))
 
 
 def hashed(path: str) -> str:
@@ -113,9 +122,8 @@ def hashed(path: str) -> str:
 def unchanged(record: Record) -> bool:
     """Whether everything but the code is as it was when `record` was written."""
     try:
-        for path, mtime_ns, size in record["sources"]:
-            stat = os.stat(path)
-            if stat.st_mtime_ns != mtime_ns or stat.st_size != size:
+        for row in record["sources"]:
+            if _row(row[0]) != tuple(row):
                 return False
         for path, digest in record["hashed"]:
             if hashed(path) != digest:

@@ -207,3 +207,25 @@ def test_watch_with_the_default_base_rebuilds_on_the_fast_path(
     edit(default_project, 12)  # the record the watch kept serves a one-shot build too
     assert console_main([*ARGV, "--json"]) == 0
     assert FAST in capsys.readouterr().err
+
+
+def test_python_caching_bytecode_next_to_the_bundled_sources_keeps_the_fast_path(
+    default_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A `__pycache__` appearing in a bundled folder (Python importing from it) changes the
+    folder's mtime but nothing the base is built from: the next build stays fast."""
+    cache = REPO_ROOT / "lambdabox" / "emulator" / "sandbox" / "__pycache__"
+    kept = tmp_path / "kept"
+    if cache.exists():  # set aside, so that it can appear as on a first import
+        shutil.move(cache, kept)
+    try:
+        build(capsys)
+        edit(default_project, 2)
+        assert FAST in build(capsys)
+        cache.mkdir()
+        edit(default_project, 3)
+        assert FAST in build(capsys)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+        if kept.exists():
+            shutil.move(kept, cache)
