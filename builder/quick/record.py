@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import signal
 import sys
 from stat import S_ISDIR
 from zlib import crc32
@@ -75,6 +76,10 @@ def save(output: str, record: Record) -> None:
     """Write `record` into `output` (temp file, then rename: never half a record)."""
     target = os.path.join(output, RECORD_FILE)
     temp = f"{target}.tmp-{os.getpid()}"
+    # Ctrl-C (or SIGTERM) waits until the record is written: --watch prints a build's line
+    # before saving its record, and a stop right after the line must not leave the record
+    # of the build before (the next build would then take the full path).
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         with open(temp, "wb") as file:
             file.write(marshal.dumps(record))
@@ -85,6 +90,8 @@ def save(output: str, record: Record) -> None:
         except OSError:
             pass
         raise
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def discard(output: str) -> None:
