@@ -83,14 +83,16 @@ class Emulate:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
+        # Until it answers, not only accepts: it binds before its imports and before it
+        # opens (and locks) its journal.
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
+                requests.get(f"http://127.0.0.1:{self.port}/openapi.json", timeout=5)
+                return
+            except requests.RequestException:
                 time.sleep(0.05)
-        raise AssertionError("lambdabox emulate did not start listening")
+        raise AssertionError("lambdabox emulate did not start serving")
 
     def send_events(self, count: int) -> list[str]:
         ids = []
