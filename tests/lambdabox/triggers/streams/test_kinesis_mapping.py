@@ -519,6 +519,9 @@ def test_tumbling_window_carries_state_and_ends_with_a_final_invoke(
     async def scenario() -> None:
         props = {"BatchSize": 2, "TumblingWindowInSeconds": 2}
         async with app_factory(props, start=False, env={"TUMBLING": "1"}) as app:
+            # Windows are aligned to the clock (arrival // 2 s), so the three puts start just
+            # after a boundary: on a loaded machine they could otherwise straddle one.
+            await asyncio.sleep(2 - time.time() % 2 + 0.05)
             for d in ("a", "b", "c"):
                 await app.helper.put_async(app.stream, d)
             await app.trigger.start()
