@@ -272,7 +272,7 @@ def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> Emulat
 
 
 def run(args: argparse.Namespace) -> int:
-    from lambdabox.emulator import prestart
+    from lambdabox.emulator import prestart, statedir
     from lambdabox.emulator.startup import mark
 
     try:
@@ -280,6 +280,12 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"lambdabox emulate: {exc}\n")
         return 2
+    try:
+        if config.state_dir:  # before listening: a second emulator on it is refused now
+            statedir.hold(config.state_dir, config.function.name)
+    except statedir.StateDirError as exc:
+        sys.stderr.write(f"lambdabox emulate: {exc}\n")
+        return 1
     try:
         _start_ahead(config)
     except OSError as exc:

@@ -15,11 +15,12 @@ gets one does not pay for it at start-up.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from lambdabox.emulator import statedir
 
 if TYPE_CHECKING:
     import sqlite3
@@ -78,10 +79,13 @@ class Journal:
         if folder is not None:
             import sqlite3
 
-            self.path = folder / "asyncinvoke" / f"{function_name}.sqlite3"
+            self.path = Path(statedir.journal_path(str(folder), function_name))
+            held = statedir.take(str(self.path))  # taken before the emulator listened
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._lock_fd = _lock(self.path.with_suffix(".lock"))
+                self._lock_fd = statedir.lock(str(self.path)) if held is None else held
+            except statedir.StateDirError as exc:
+                raise JournalError(str(exc)) from None
+            try:
                 db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
@@ -179,17 +183,3 @@ class Journal:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
-
-
-def _lock(path: Path) -> int:
-    """Hold `path` exclusively: two emulators must not run one function's queue."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(fd)
-        raise JournalError(
-            f"{path.parent} is in use by another running emulator for this function: "
-            "stop it, or give this one another --state-dir"
-        ) from None
-    return fd

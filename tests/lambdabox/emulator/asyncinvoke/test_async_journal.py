@@ -51,7 +51,7 @@ class Emulate:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/2015-03-31/functions/function/invocations"
 
-    def start(self) -> None:
+    def start(self, listening: bool = False) -> None:
         command = [
             sys.executable,
             "-m",
@@ -83,14 +83,16 @@ class Emulate:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        # Until it answers, not only accepts: it binds before its imports and before it
-        # opens (and locks) its journal.
+        # Until it answers (unless `listening` suffices): it binds before its imports.
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
+                if listening:
+                    socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                    return
                 requests.get(f"http://127.0.0.1:{self.port}/openapi.json", timeout=5)
                 return
-            except requests.RequestException:
+            except (OSError, requests.RequestException):
                 time.sleep(0.05)
         raise AssertionError("lambdabox emulate did not start serving")
 
@@ -197,8 +199,12 @@ def test_sigterm_drains_briefly_and_the_rest_resumes(emulate: Emulate) -> None:
     assert _journalled(emulate.state) == 0
 
 
-def test_a_second_emulator_on_the_same_state_dir_is_refused(emulate: Emulate) -> None:
-    emulate.start()
+@pytest.mark.parametrize("listening", [False, True], ids=["serving", "just-listening"])
+def test_a_second_emulator_on_the_same_state_dir_is_refused(
+    emulate: Emulate, listening: bool
+) -> None:
+    # Listening is enough: the first one locked the folder before it bound its port.
+    emulate.start(listening)
     other = subprocess.run(
         [
             sys.executable,
@@ -224,6 +230,8 @@ def test_a_second_emulator_on_the_same_state_dir_is_refused(emulate: Emulate) ->
     assert other.returncode == 1
     assert "in use by another running emulator" in other.stderr
     assert "--state-dir" in other.stderr
+    served = requests.get(f"http://127.0.0.1:{emulate.port}/openapi.json", timeout=30)
+    assert served.status_code == 200  # the first one keeps serving
 
 
 def test_bad_options_name_the_fix(tmp_path: Path) -> None:
