@@ -1,9 +1,11 @@
-"""The `lambdabox` console script: the fast path of `build`, else the command line.
+"""The `lambdabox` console script: the fast paths of `build` and `emulate`, else the
+command line.
 
 `lambdabox build` of a code-only change is answered by `builder.quick` without importing
-the command line (argparse, dataclasses, typing: more time than the build itself); every
-other command, and every build the fast path declines, runs `lambdabox.cli.main`. This
-module imports nothing at load time.
+the command line (argparse, dataclasses, typing: more time than the build itself), and a
+plain `lambdabox emulate` line is parsed by `lambdabox.emulator.quick` without argparse
+(a cold start's first answer comes sooner). Every other command, and whatever a fast path
+declines, runs `lambdabox.cli.main`. This module imports nothing at load time.
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if status is not None:
             if argv is None:  # the process's own command: done, skip the interpreter's teardown
                 _exit_now(status)
+            return status
+    if args[:1] == ["emulate"]:
+        from lambdabox.emulator.quick import quick_emulate
+
+        status = quick_emulate(args[1:])  # None: declined (help, a mistake): the full path
+        if status is not None:
             return status
     from lambdabox.cli import main as cli_main
 

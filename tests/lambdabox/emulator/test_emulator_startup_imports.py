@@ -23,6 +23,8 @@ MARK = "lambdabox emulate: start-up "
 NOT_BEFORE_FIRST_ANSWER = {
     "sqlite3": "the Event journal opens on the first Event invocation",
     "shutil": "the help formatter is sized without it",
+    "argparse": "a plain command line is parsed by lambdabox.emulator.quick",
+    "lambdabox.cli": "nor does it need the parser of every command",
     "uuid": "ids come from os.urandom",
     "secrets": "ids come from os.urandom",
     "hashlib": "nothing on the path hashes",
