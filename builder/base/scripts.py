@@ -105,13 +105,19 @@ RIE_LAUNCHER = """\
 # aws-lambda-rie drop-in: the lambdabox emulator (process mode, standard library only), run
 # isolated (-I -S) from the function's import path: it sees only /var/runtime/emulator and
 # /var/runtime (for runtime_interface.protocol), never /var/task or site-packages.
+# A plain command line skips argparse (lambdabox.emulator.quick); help and mistakes use it.
 exec /usr/bin/python3 -I -S -c '
-import argparse, sys
+import sys
 sys.path[:0] = ["/var/runtime/emulator", "/var/runtime"]
-from lambdabox.emulator import cli
-parser = argparse.ArgumentParser(prog="aws-lambda-rie", description=cli.DESCRIPTION,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-cli.add_arguments(parser)
-sys.exit(cli.run(parser.parse_args()))
+from lambdabox.emulator.quick import quick_emulate
+status = quick_emulate(sys.argv[1:])
+if status is None:
+    import argparse
+    from lambdabox.emulator import cli
+    parser = argparse.ArgumentParser(prog="aws-lambda-rie", description=cli.DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    cli.add_arguments(parser)
+    status = cli.run(parser.parse_args())
+sys.exit(status)
 ' "$@"
 """
