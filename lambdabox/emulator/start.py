@@ -172,6 +172,7 @@ def _start_ahead(config: EmulatorConfig) -> None:
 
 
 def _serve(config: EmulatorConfig) -> int:
+    _import_asyncio_without_tls()
     import asyncio
 
     from lambdabox.emulator.asyncinvoke import JournalError
@@ -195,3 +196,17 @@ def _serve(config: EmulatorConfig) -> int:
         sys.stderr.write(f"lambdabox emulate: cannot start: {exc}. Is the port in use?\n")
         return 1
     return 0
+
+
+def _import_asyncio_without_tls() -> None:
+    """Import asyncio with `ssl` hidden: asyncio imports it for TLS (about 7 ms of a cold
+    start), and this process never speaks TLS through asyncio: both APIs are plain HTTP,
+    as aws-lambda-rie's are. `import ssl` works again right after, for clients that bring
+    their own (boto3 for an Event invocation's destinations)."""
+    if "asyncio" in sys.modules or "ssl" in sys.modules:
+        return
+    sys.modules["ssl"] = None  # type: ignore[assignment]  # makes `import ssl` fail
+    try:
+        import asyncio  # noqa: F401
+    finally:
+        del sys.modules["ssl"]

@@ -36,7 +36,8 @@ NOT_BEFORE_FIRST_ANSWER = {
 }
 
 
-def _imported_before_first_answer(init: str) -> list[str]:
+def _imported_before_first_answer(init: str) -> tuple[list[str], set[str]]:
+    """The modules imported before the first answer, and the emulator's mapped files then."""
     port = free_port()
     runtime = [sys.executable, "-m", "runtime_interface", "app.handler"]
     command = emulate_command(
@@ -56,6 +57,7 @@ def _imported_before_first_answer(init: str) -> list[str]:
                 assert time.monotonic() < deadline, "the emulator never answered"
                 time.sleep(0.01)
         assert answer.status_code == 200
+        maps = Path(f"/proc/{proc.pid}/maps").read_text()
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=20)
@@ -66,18 +68,36 @@ def _imported_before_first_answer(init: str) -> list[str]:
     for line in lines[: marks[0]]:
         if line.startswith("import time:") and line.count("|") == 2:
             modules.append(line.rsplit("|", 1)[1].strip())
-    return modules
+    return modules, _mapped_files(maps)
+
+
+def _mapped_files(maps: str) -> set[str]:
+    """The file names (not paths) mapped into a process, from its /proc/PID/maps."""
+    return {line.split()[-1].rsplit("/", 1)[-1] for line in maps.splitlines() if "/" in line}
+
+
+def _maps_ssl(files: set[str]) -> bool:
+    """Whether the ssl module's extension (`_ssl.cpython-...so`) is loaded."""
+    return any(name.startswith("_ssl.") for name in files)
+
+
+def test_the_ssl_check_sees_a_loaded_ssl() -> None:
+    import ssl  # noqa: F401  (this process's requests imports it anyway)
+
+    assert _maps_ssl(_mapped_files(Path("/proc/self/maps").read_text()))
 
 
 def test_lazy_first_answer_imports_only_what_it_needs() -> None:
-    modules = _imported_before_first_answer("lazy")
+    modules, mapped = _imported_before_first_answer("lazy")
     assert "lambdabox.emulator.server" in modules  # the log covers the emulator's imports
     unexpected = {name: why for name, why in NOT_BEFORE_FIRST_ANSWER.items() if name in modules}
     assert not unexpected, unexpected
+    assert not _maps_ssl(mapped), "both APIs are plain HTTP: asyncio is imported without ssl"
 
 
 def test_eager_first_answer_imports_only_what_it_needs() -> None:
-    modules = _imported_before_first_answer("eager")
+    modules, mapped = _imported_before_first_answer("eager")
     assert "lambdabox.emulator.server" in modules
     unexpected = {name: why for name, why in NOT_BEFORE_FIRST_ANSWER.items() if name in modules}
     assert not unexpected, unexpected
+    assert not _maps_ssl(mapped), "both APIs are plain HTTP: asyncio is imported without ssl"
