@@ -31,7 +31,7 @@ def awslambdaric_python() -> Path:
 
 def lambdabox_python() -> Path:
     # A regular (non-editable) install: an editable install adds import hooks to start-up.
-    return _venv("lambdabox", str(ROOT), _source_hash())
+    return _venv("lambdabox", f"{ROOT}[uvloop]", _source_hash())  # both event loops
 
 
 def sam_python() -> Path:

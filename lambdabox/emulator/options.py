@@ -158,6 +158,14 @@ def common_options(default_listen: str, what: str) -> tuple[Option, ...]:
             positive,
         ),
         Option(
+            ("--event-loop",),
+            "event_loop",
+            "the event loop to serve on: asyncio's (default; the sooner first answer) or "
+            "uvloop (more warm invocations per second; pip install 'lambdabox[uvloop]')",
+            "asyncio",
+            choices=("asyncio", "uvloop"),
+        ),
+        Option(
             ("--state-dir",),
             "state_dir",
             "journal accepted Event invocations in DIR (SQLite) before answering 202; a "

@@ -120,6 +120,7 @@ def build_config(args: Arguments, environ: Mapping[str, str]) -> EmulatorConfig:
 
 def run(args: Arguments) -> int:
     from lambdabox.emulator import prestart, statedir
+    from lambdabox.emulator.loops import LoopUnavailable, check
     from lambdabox.emulator.startup import mark
 
     try:
@@ -127,6 +128,11 @@ def run(args: Arguments) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"lambdabox emulate: {exc}\n")
         return 2
+    try:
+        check(args.event_loop)
+    except LoopUnavailable as exc:
+        sys.stderr.write(f"lambdabox emulate: {exc}\n")
+        return 1
     try:
         if config.state_dir:  # before listening: a second emulator on it is refused now
             statedir.hold(config.state_dir, config.function.name)
@@ -141,7 +147,7 @@ def run(args: Arguments) -> int:
         return 1
     mark("runtime started ahead")
     try:
-        return _serve(config)
+        return _serve(config, args.event_loop)
     finally:
         prestart.discard()
 
@@ -171,9 +177,11 @@ def _start_ahead(config: EmulatorConfig) -> None:
         prestart.spawn_on_first_connection(listening, config.command, config.cwd, env)
 
 
-def _serve(config: EmulatorConfig) -> int:
-    _import_asyncio_without_tls()
-    import asyncio
+def _serve(config: EmulatorConfig, event_loop: str) -> int:
+    from lambdabox.emulator import loops
+
+    if event_loop == "asyncio":
+        loops.import_asyncio_without_tls()
 
     from lambdabox.emulator.asyncinvoke import JournalError
     from lambdabox.emulator.server import Emulator
@@ -191,22 +199,8 @@ def _serve(config: EmulatorConfig) -> int:
         sys.stderr.flush()
 
     try:
-        asyncio.run(emulator.serve_until_signal(announce))
+        loops.run(emulator.serve_until_signal(announce), event_loop)
     except OSError as exc:
         sys.stderr.write(f"lambdabox emulate: cannot start: {exc}. Is the port in use?\n")
         return 1
     return 0
-
-
-def _import_asyncio_without_tls() -> None:
-    """Import asyncio with `ssl` hidden: asyncio imports it for TLS (about 7 ms of a cold
-    start), and this process never speaks TLS through asyncio: both APIs are plain HTTP,
-    as aws-lambda-rie's are. `import ssl` works again right after, for clients that bring
-    their own (boto3 for an Event invocation's destinations)."""
-    if "asyncio" in sys.modules or "ssl" in sys.modules:
-        return
-    sys.modules["ssl"] = None  # type: ignore[assignment]  # makes `import ssl` fail
-    try:
-        import asyncio  # noqa: F401
-    finally:
-        del sys.modules["ssl"]

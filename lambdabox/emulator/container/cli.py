@@ -197,6 +197,12 @@ def _run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"lambdabox run: {exc}\n")
         return 2
+    from lambdabox.emulator.loops import LoopUnavailable, check
+
+    try:
+        check(args.event_loop)
+    except LoopUnavailable as exc:
+        return _fail(str(exc))
     driver = config.driver
     assert isinstance(driver, ContainerDriver)
     try:
@@ -213,8 +219,7 @@ def _run(args: argparse.Namespace) -> int:
         return _fail(problem)
     client.close()
     mark("docker client and image checked")
-    import asyncio
-
+    from lambdabox.emulator import loops
     from lambdabox.emulator.asyncinvoke import JournalError
     from lambdabox.emulator.server import Emulator
 
@@ -238,7 +243,7 @@ def _run(args: argparse.Namespace) -> int:
             await driver.close()
 
     try:
-        asyncio.run(serve())
+        loops.run(serve(), args.event_loop)
     except OSError as exc:
         return _fail(f"cannot start: {exc}. Is the port in use?")
     except KeyboardInterrupt:  # before the signal handlers were in place
