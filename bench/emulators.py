@@ -27,9 +27,9 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
     rie, ric = _venvs.rie_binary(), _venvs.awslambdaric_python()
     lambdabox, ours = _venvs.lambdabox_command(), _venvs.lambdabox_python()
     rounds, cold_reps, count = (2, 2, 300) if quick else (5, 3, 2000)
-    cold = {k: Figure("ms") for k in ("rie", "lazy", "eager", "floor")}
-    warm = {k: Figure("/s") for k in ("rie", "ours")}
-    p50 = {k: Figure("ms") for k in ("rie", "ours", "floor")}
+    cold = {k: Figure("ms") for k in ("rie", "lazy", "eager", "floor", "lazy-uvloop")}
+    warm = {k: Figure("/s") for k in ("rie", "ours", "ours-uvloop")}
+    p50 = {k: Figure("ms") for k in ("rie", "ours", "floor", "ours-uvloop")}
     phases: dict[str, list[dict[str, float]]] = {"rie": [], "lazy": [], "eager": []}
 
     def command(kind: str, port: int, with_phases: bool = False) -> list[str]:
@@ -37,7 +37,10 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
             return process_mode.rie_command(rie, ric, port, with_phases)
         if kind == "floor":
             return process_mode.floor_command(ours, port)
-        return process_mode.emulate_command(lambdabox, ours, port, kind, with_phases)
+        init, _, loop = kind.partition("-")  # e.g. lazy-uvloop
+        return process_mode.emulate_command(
+            lambdabox, ours, port, init, with_phases, loop=loop or "asyncio"
+        )
 
     for _ in range(rounds):
         for kind, figure in cold.items():
@@ -49,7 +52,7 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
                 if kind in phases and marks:
                     phases[kind].append({**marks, ANSWER: ms})
             figure.add(statistics.median(samples))
-        for kind, side in (("rie", "rie"), ("eager", "ours")):
+        for kind, side in (("rie", "rie"), ("eager", "ours"), ("eager-uvloop", "ours-uvloop")):
             port = free_port()
             samples = process_mode.warm(command(kind, port), port, EVENT, count)
             warm[side].add(_per_s(samples))
@@ -63,11 +66,15 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
     table.row("cold start to first answer, both lazy init", cold["lazy"], cold["rie"], at_most(0.7))
     table.row("cold start, emulate default (eager) vs RIE", cold["eager"], cold["rie"])
     table.row("cold start floor: stdlib-only first answer vs RIE", cold["floor"], cold["rie"])
+    table.row("cold start, lazy, --event-loop uvloop vs RIE", cold["lazy-uvloop"], cold["rie"])
     table.row("warm invokes/s", warm["ours"], warm["rie"], at_least(2.0))
+    table.row("warm invokes/s, --event-loop uvloop", warm["ours-uvloop"], warm["rie"])
+    table.row("warm invokes/s, uvloop vs asyncio's loop", warm["ours-uvloop"], warm["ours"])
     table.row("warm invoke p50 vs RIE", p50["ours"], p50["rie"])
     table.row(
         "warm invoke p50 vs loopback floor (2 trips)", p50["ours"], p50["floor"], at_most(2.0)
     )
+    table.row("warm invoke p50, uvloop, vs loopback floor", p50["ours-uvloop"], p50["floor"])
     labels = {"rie": "aws-lambda-rie + awslambdaric", "lazy": "emulate --init lazy"}
     labels["eager"] = "emulate --init eager"
     for kind, label in labels.items():

@@ -67,12 +67,15 @@ def emulate_command(
     init: str,
     phases: bool = False,
     handler: str = "echo.handler",
+    loop: str = "asyncio",
 ) -> list[str]:
-    """`lambdabox emulate`; with `phases`, --log-level debug (start-up phases on stderr,
-    and a line per API request: for cold starts only)."""
+    """`lambdabox emulate` on event loop `loop`; with `phases`, --log-level debug (start-up
+    phases on stderr, and a line per API request: for cold starts only)."""
     return [
         str(lambdabox),
         "emulate",
+        "--event-loop",
+        loop,
         "--listen",
         f"127.0.0.1:{port}",
         "--runtime-api-address",

@@ -355,7 +355,7 @@ def test_bundled_emulator_serves_the_invoke_api(loaded: dict[str, str], task: Pa
 def test_bundled_emulator_imports_only_the_standard_library(loaded: dict[str, str]) -> None:
     probe = (
         "import sys; sys.path[:0] = ['/var/runtime/emulator', '/var/runtime'];"
-        "from lambdabox.emulator import cli, server;"
+        "from lambdabox.emulator import cli, loops, quick, server;"
         "ours = {'lambdabox', 'runtime_interface', '__main__'};"
         "print(sorted({m.split('.')[0] for m in sys.modules} - set(sys.stdlib_module_names)"
         " - ours - set(sys.builtin_module_names)))"

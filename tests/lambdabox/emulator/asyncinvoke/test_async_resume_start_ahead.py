@@ -36,16 +36,16 @@ def handler(event, context):
 """
 WRAPPER = """
 import os, sys
-from lambdabox.emulator import cli
+from lambdabox.emulator import start
 from lambdabox.cli import main
 
-serve = cli._serve
+serve = start._serve
 
-def changed(config):
+def changed(config, event_loop):
     os.environ["CHANGED_AFTER_START"] = "1"  # the runtime started ahead lacks it
-    return serve(config)
+    return serve(config, event_loop)
 
-cli._serve = changed
+start._serve = changed
 sys.exit(main(sys.argv[1:]))
 """
 EVENTS = 6
