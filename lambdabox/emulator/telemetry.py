@@ -9,8 +9,8 @@ The older Logs API (`PUT /2020-08-15/logs`) subscribes the same way.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,8 +24,11 @@ TYPES = frozenset({"platform", "function", "extension"})
 _JSON = [("Content-Type", "application/json")]
 
 
-def now_iso() -> str:
-    stamp = dt.datetime.now(dt.timezone.utc)
+def iso_time(moment: float) -> str:
+    """`2019-11-14T18:16:05.568Z` for `moment` (time.time())."""
+    import datetime as dt  # here: made only for a subscriber, not on a cold start's way
+
+    stamp = dt.datetime.fromtimestamp(moment, dt.timezone.utc)
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
@@ -58,8 +61,9 @@ class Telemetry:
         self._extensions = extensions
         self.subscriptions: list[Subscription] = []
         self._sending: set[asyncio.Future[None]] = set()
-        # Events of the init phase, replayed to subscribers that register during init.
-        self._backlog: list[dict[str, Any]] | None = []
+        # Events of the init phase (when, type, record), replayed to subscribers that
+        # register during init.
+        self._backlog: list[tuple[float, str, Any]] | None = []
 
     async def handle(self, request: Request, responder: Responder) -> bool:
         if request.path not in (TELEMETRY_PATH, LOGS_PATH) or request.method != "PUT":
@@ -72,8 +76,8 @@ class Telemetry:
             _error(responder, 400, "ValidationError", f"Invalid subscription: {exc}")
             return True
         self.subscriptions.append(sub)
-        for event in self._backlog or ():
-            self._add(sub, event)
+        for moment, kind, record in self._backlog or ():
+            self._add(sub, {"time": iso_time(moment), "type": kind, "record": record})
         responder.send(200, [("Content-Type", "text/plain")], b"OK")
         return True
 
@@ -110,11 +114,13 @@ class Telemetry:
         """Queue an event: kind 'platform.*', 'function' or 'extension'."""
         if not self.subscriptions and self._backlog is None:
             return
-        event = {"time": now_iso(), "type": kind, "record": record}
+        moment = time.time()
         if self._backlog is not None and len(self._backlog) < 1000:
-            self._backlog.append(event)
-        for sub in self.subscriptions:
-            self._add(sub, event)
+            self._backlog.append((moment, kind, record))
+        if self.subscriptions:
+            event = {"time": iso_time(moment), "type": kind, "record": record}
+            for sub in self.subscriptions:
+                self._add(sub, event)
 
     def end_of_init(self) -> None:
         """Subscriptions made from now on only get new events."""

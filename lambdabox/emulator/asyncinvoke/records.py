@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from lambdabox.emulator.asyncinvoke.ports import MessageAttribute
@@ -37,6 +36,8 @@ def _json_or_text(body: bytes | None) -> Any:
 
 def timestamp(moment: float) -> str:
     """`2019-11-14T18:16:05.568Z`."""
+    from datetime import UTC, datetime  # here: not on the way to a cold start's first answer
+
     when = datetime.fromtimestamp(moment, UTC)
     return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 

@@ -24,6 +24,7 @@ NOT_BEFORE_FIRST_ANSWER = {
     "sqlite3": "the Event journal opens on the first Event invocation",
     "shutil": "the help formatter is sized without it",
     "argparse": "a plain command line is parsed by lambdabox.emulator.quick",
+    "datetime": "timestamps of destination records and telemetry, imported when made",
     "lambdabox.cli": "nor does it need the parser of every command",
     "uuid": "ids come from os.urandom",
     "secrets": "ids come from os.urandom",
