@@ -12,18 +12,15 @@ and a few seconds of parallel load per side.
 from __future__ import annotations
 
 import http.client
-import os
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from bench import _venvs, container_mode
-from bench.sam_local import SAM_HOST
+from bench.sam_local import SAM_HOST, serving
 from lambdabox.testing.processes import free_port
 
 TEMPLATE = """\
@@ -83,43 +80,10 @@ def _parallel(port: int, callers: int, seconds: float) -> float:
     return sum(done) / seconds
 
 
-def _wait(proc: subprocess.Popen[bytes], log: Path, marker: bytes, limit_s: float) -> None:
-    deadline = time.monotonic() + limit_s
-    while marker not in log.read_bytes():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            tail = log.read_bytes()[-600:].decode("utf-8", "replace")
-            raise RuntimeError(f"did not start: {tail}")
-        time.sleep(0.2)
-
-
-@contextmanager
-def _serving(argv: list[str], work: Path, marker: bytes) -> Iterator[None]:
-    log = work / f"{Path(argv[1]).name}.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            argv,
-            cwd=work,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
-        )
-    try:
-        _wait(proc, log, marker, 240.0)
-        yield
-    finally:
-        proc.send_signal(2)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def _measure_one(
     argv: list[str], work: Path, marker: bytes, port: int, quick: bool
 ) -> tuple[float, float]:
-    with _serving(argv, work, marker):
+    with serving(argv, work, marker, 240.0):
         seq = _sequential(port, 20 if quick else 60)
         par = _parallel(port, 8, 2.0 if quick else 4.0)
     return seq, par
