@@ -7,7 +7,7 @@ bench: the byte-compiled, non-editable venv).
 Each row is a whole `python -c STATEMENT` run (start to exit), minima and medians over the
 rounds; a row less the interpreter's is what that step adds. A lever can only win what
 its step adds: e.g. serving the first invoke before asyncio is imported saves at most what
-the last row adds over the arguments row, and skipping argparse at most what it adds.
+"everything the first answer needs now" adds over the quick path's row.
 """
 
 from __future__ import annotations
@@ -20,20 +20,33 @@ import time
 
 from bench import _venvs
 
+_FIRST_ANSWER = (  # what `lambdabox emulate` (a plain command line) imports on its way
+    "import lambdabox.emulator.quick, lambdabox.emulator.start; "
+    "from lambdabox.emulator.loops import import_asyncio_without_tls; "
+    "import_asyncio_without_tls(); import lambdabox.emulator.server"
+)
 STEPS = (  # each a whole run; compare a row with the interpreter's to see what it adds
     ("interpreter only (python -c pass)", "pass"),
     ("socket + select (what a stdlib-only first answer needs)", "import socket, select"),
     ("argparse", "import argparse"),
-    ("lambdabox.cli", "import lambdabox.cli"),
     (
-        "lambdabox.cli + lambdabox.emulator.cli (arguments)",
+        "lambdabox.emulator.quick (a plain emulate line: the options table, no argparse)",
+        "import lambdabox.emulator.quick",
+    ),
+    (
+        "lambdabox.cli + lambdabox.emulator.cli (the full command line)",
         "import lambdabox.cli, lambdabox.emulator.cli",
     ),
     ("asyncio", "import asyncio"),
-    ("asyncio with ssl left out", "import sys; sys.modules['ssl'] = None; import asyncio"),
     (
-        "everything the first answer needs now",
-        "import lambdabox.cli, lambdabox.emulator.cli, lambdabox.emulator.server",
+        "asyncio with ssl left out (as emulate imports it)",
+        "import sys; sys.modules['ssl'] = None; import asyncio",
+    ),
+    ("everything the first answer needs now (asyncio's loop)", _FIRST_ANSWER),
+    (
+        "the same with uvloop (--event-loop uvloop; ssl too)",
+        "import lambdabox.emulator.quick, lambdabox.emulator.start, "
+        "lambdabox.emulator.server, uvloop",
     ),
 )
 
