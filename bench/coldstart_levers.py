@@ -7,7 +7,7 @@ bench: the byte-compiled, non-editable venv).
 Each row is a whole `python -c STATEMENT` run (start to exit), minima and medians over the
 rounds; a row less the interpreter's is what that step adds. A lever can only win what
 its step adds: e.g. serving the first invoke before asyncio is imported saves at most what
-"everything the first answer needs now" adds over the quick path's row.
+"all the first answer needs now" adds over the quick path's row.
 """
 
 from __future__ import annotations
@@ -30,21 +30,21 @@ STEPS = (  # each a whole run; compare a row with the interpreter's to see what 
     ("socket + select (what a stdlib-only first answer needs)", "import socket, select"),
     ("argparse", "import argparse"),
     (
-        "lambdabox.emulator.quick (a plain emulate line: the options table, no argparse)",
+        "lambdabox.emulator.quick (a plain emulate line, no argparse)",
         "import lambdabox.emulator.quick",
     ),
     (
-        "lambdabox.cli + lambdabox.emulator.cli (the full command line)",
+        "lambdabox.cli + emulator.cli (the full command line)",
         "import lambdabox.cli, lambdabox.emulator.cli",
     ),
     ("asyncio", "import asyncio"),
     (
-        "asyncio with ssl left out (as emulate imports it)",
+        "asyncio, ssl left out (as emulate imports it)",
         "import sys; sys.modules['ssl'] = None; import asyncio",
     ),
-    ("everything the first answer needs now (asyncio's loop)", _FIRST_ANSWER),
+    ("all the first answer needs now (asyncio's loop)", _FIRST_ANSWER),
     (
-        "the same with uvloop (--event-loop uvloop; ssl too)",
+        "the same on uvloop (--event-loop uvloop, ssl too)",
         "import lambdabox.emulator.quick, lambdabox.emulator.start, "
         "lambdabox.emulator.server, uvloop",
     ),
