@@ -1,5 +1,5 @@
 """`lambdabox emulate`: its argparse parser (aws-lambda-rie's flags included), for `--help`,
-usage errors and every command line `options.quick_parse` declines; `start.run` serves."""
+usage errors and every command line `quick.quick_parse` declines; `start.run` serves."""
 
 from __future__ import annotations
 

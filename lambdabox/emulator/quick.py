@@ -1,7 +1,7 @@
-"""`lambdabox emulate` without the command line's imports: the plain command lines go from
-`options.quick_parse` straight to `start.run`, so a cold start does not pay for argparse
-and the parser of every command. Anything else (help, a mistake) is declined and the
-console script runs the full command line, which reports it.
+"""`lambdabox emulate` without the command line's imports: a plain command line goes from
+`quick_parse` (over the `options` table) to `start.run`, so a cold start pays neither for
+argparse nor for the parser of every command. Anything else (help, a mistake) is declined
+and the console script runs the full command line, which reports it.
 """
 
 from __future__ import annotations

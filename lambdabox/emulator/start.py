@@ -1,5 +1,5 @@
 """`lambdabox emulate` from its parsed options: the EmulatorConfig, then listen, start the
-runtime ahead and serve. Both parsers (`cli`'s argparse and `options.quick_parse`) end here.
+runtime ahead and serve. Both parsers (`cli`'s argparse and `quick.quick_parse`) end here.
 
 Imports no argparse, and the emulator itself (asyncio) only once it listens.
 """
