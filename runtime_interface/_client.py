@@ -7,7 +7,7 @@ import time
 
 from . import protocol as p
 from ._errors import RuntimeAPIError
-from ._http import Connection, ConnectionLost, Response
+from ._http import Connection, ConnectionLost, Response, encode_headers
 from ._messages import ErrorPayload, InvocationRequest
 
 TYPE_CHECKING = False
@@ -31,6 +31,12 @@ class RuntimeAPIClient:
         self._conn = Connection(address, user_agent())
         # Multi-concurrency: another worker may already have posted the init error.
         self._ignore_init_conflict = ignore_init_error_conflict
+        # The per-invoke requests' constant parts, encoded once.
+        self._next_head = self._conn.head("GET", p.NEXT_PATH, b"", b"Content-Length: 0\r\n")
+        self._type_lines = {
+            kind: encode_headers([("Content-Type", kind)])
+            for kind in (p.CONTENT_TYPE_JSON, p.CONTENT_TYPE_BYTES)
+        }
 
     def connect(self, delays: Iterable[float] = _STARTUP_DELAYS_S) -> None:
         """Connect, retrying with backoff while the API is not reachable yet (start-up only)."""
@@ -50,13 +56,28 @@ class RuntimeAPIClient:
 
     def next(self) -> InvocationRequest:
         """Block until the next invocation arrives."""
-        resp = self._call("GET", p.NEXT_PATH, 200)
+        try:
+            resp = self._conn.exchange(self._next_head)
+        except ConnectionLost as exc:
+            raise RuntimeAPIError("GET", self._url(p.NEXT_PATH), None, str(exc).encode()) from exc
+        if resp.status != 200:
+            self._check(resp.status, 200, "GET", p.NEXT_PATH, resp.body)
         return InvocationRequest(resp.headers, resp.body)
 
     def post_response(self, invocation: InvocationRequest, body: bytes, content_type: str) -> None:
-        headers = [("Content-Type", content_type), *_invocation_id(invocation)]
         path = p.RESPONSE_PATH.format(request_id=invocation.request_id)
-        self._call("POST", path, 202, body, headers)
+        lines = self._type_lines.get(content_type)
+        if lines is None or invocation.invocation_id:
+            headers = [("Content-Type", content_type), *_invocation_id(invocation)]
+            self._call("POST", path, 202, body, headers)
+            return
+        head = self._conn.head("POST", path, lines, b"Content-Length: %d\r\n" % len(body))
+        try:
+            resp = self._conn.exchange(head, body)
+        except ConnectionLost as exc:
+            raise RuntimeAPIError("POST", self._url(path), None, str(exc).encode()) from exc
+        if resp.status != 202:
+            self._check(resp.status, 202, "POST", path, resp.body)
 
     def post_stream(
         self,

@@ -42,6 +42,14 @@ UNHANDLED_WARNING = (
 )
 
 
+TRACE_ENV = "_X_AMZN_TRACE_ID"
+# CPython's os.environ keeps its entries in a dict, `_data`, keyed by `encodekey(name)`:
+# the name's bytes on POSIX, upper-cased on Windows.
+_TRACE_ENV_KEY: object = TRACE_ENV.encode("ascii") if os.name == "posix" else TRACE_ENV.upper()
+# Results that are never awaitables, iterators or async iterators: no `hasattr` probes.
+_PLAIN = frozenset((dict, list, str, int, float, bool, type(None), bytes, tuple))
+
+
 class InitFailed(Exception):
     """Init failed and was reported; the process must exit with `code`."""
 
@@ -106,24 +114,32 @@ class Runtime:
         STATE.request_id = inv.request_id
         STATE.tenant_id = inv.tenant_id
         if inv.trace_id is not None:
-            os.environ["_X_AMZN_TRACE_ID"] = inv.trace_id
-        else:
-            os.environ.pop("_X_AMZN_TRACE_ID", None)
-        _memory.note(len(inv.body))
+            os.environ[TRACE_ENV] = inv.trace_id
+        elif _trace_env_set():
+            del os.environ[TRACE_ENV]
+        if len(inv.body) >= _memory.LARGE:
+            _memory.note(len(inv.body))
         try:
             context = LambdaContext(inv, self.config.settings, self.sink.log)
             result = self.handler(_decode(inv), context)  # type: ignore[misc]
-            if hasattr(result, "__await__"):
-                result = self._run_async(result)
-            if hasattr(result, "__next__") or hasattr(result, "__anext__"):
-                self._stream(inv, result)
-                return
+            if type(result) not in _PLAIN:
+                if hasattr(result, "__await__"):
+                    result = self._run_async(result)
+                if hasattr(result, "__next__") or hasattr(result, "__anext__"):
+                    self._stream(inv, result)
+                    return
             body, content_type = _encode(result)
-            _memory.note(len(body))
+            if len(body) >= _memory.LARGE:
+                _memory.note(len(body))
         except Exception as exc:
             self._fail(inv, _faults.from_exception(exc, inv.request_id))
             return
-        _answer(inv, self.client.post_response, inv, body, content_type)
+        try:
+            self.client.post_response(inv, body, content_type)
+        except RuntimeAPIError as exc:
+            if exc.status is None:
+                raise
+            _refused(inv, exc)
 
     def _fail(self, inv: InvocationRequest, error: ErrorPayload) -> None:
         self._log_error(error)
@@ -183,7 +199,20 @@ def _answer(inv: InvocationRequest, post: Callable[..., None], *args: Any) -> No
     except RuntimeAPIError as exc:
         if exc.status is None:
             raise
-        sys.stderr.write(f"runtime_interface: invocation {inv.request_id}: {exc}\n")
+        _refused(inv, exc)
+
+
+def _refused(inv: InvocationRequest, exc: RuntimeAPIError) -> None:
+    sys.stderr.write(f"runtime_interface: invocation {inv.request_id}: {exc}\n")
+
+
+def _trace_env_set() -> bool:
+    """Whether `_X_AMZN_TRACE_ID` is in the environment, without the KeyError that
+    `os.environ`'s own membership test raises and catches when it is not."""
+    data = getattr(os.environ, "_data", None)
+    if type(data) is not dict:  # pragma: no cover - not CPython's os.environ
+        return TRACE_ENV in os.environ
+    return _TRACE_ENV_KEY in data
 
 
 def _take_one(items: Iterator[Any]) -> list[Any]:

@@ -42,7 +42,10 @@ class InvocationRequest:
 
     def is_json(self) -> bool:
         """True when the event is JSON (media type application/json, parameters ignored)."""
-        return self.content_type.partition(";")[0].strip().lower() == p.CONTENT_TYPE_JSON
+        kind = self.content_type
+        return kind == p.CONTENT_TYPE_JSON or (
+            kind.partition(";")[0].strip().lower() == p.CONTENT_TYPE_JSON
+        )
 
 
 class ErrorPayload:
