@@ -185,9 +185,15 @@ class Connection:
     def _read_response(self) -> Response:
         buf = self._buf
         end = buf.find(_HEAD_END)
-        while end < 0:
-            self._fill()
-            end = buf.find(_HEAD_END)
+        if end < 0:
+            sock = self._sock
+            assert sock is not None
+            while end < 0:
+                data = sock.recv(_RECV)
+                if not data:
+                    raise ConnectionLost("the Runtime API closed the connection")
+                buf += data
+                end = buf.find(_HEAD_END)
         lines = buf[:end].decode("latin-1").split("\r\n")
         del buf[: end + 4]
         try:
@@ -205,7 +211,12 @@ class Connection:
         if framing is not None and framing.lower() == "chunked":
             body = self._read_chunked()
         else:
-            body = self._read_exact(int(headers.get("content-length", "0")))
+            size = int(headers.get("content-length", "0"))
+            if len(buf) >= size:  # the usual case: the whole body came with the head
+                body = bytes(buf[:size])
+                del buf[:size]
+            else:
+                body = self._read_exact(size)
         self._used = True
         close = headers.get("connection")
         if close is not None and close.lower() == "close":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from . import _codec, _faults, _memory
+from . import _codec
 from . import protocol as p
 from ._context import LambdaContext
 from ._errors import FaultError, RuntimeAPIError
@@ -42,6 +42,8 @@ UNHANDLED_WARNING = (
 )
 
 
+# `_memory.LARGE`, repeated here so that `_memory` loads with the first large payload only.
+LARGE_PAYLOAD = 256 * 1024
 TRACE_ENV = "_X_AMZN_TRACE_ID"
 # CPython's os.environ keeps its entries in a dict, `_data`, keyed by `encodekey(name)`:
 # the name's bytes on POSIX, upper-cased on Windows.
@@ -73,7 +75,7 @@ class Runtime:
         try:
             self.handler = load_handler(self.config.handler)
         except Exception as exc:
-            error = _faults.from_exception(exc)
+            error = _from_exception(exc)
             if level_enabled(self.sink.config, "WARNING"):
                 self.sink.log(format_line(self.sink.config, "WARNING", UNHANDLED_WARNING))
             self._log_error(error)
@@ -91,14 +93,14 @@ class Runtime:
             snapstart.run_before_snapshot()
             self.client.restore_next()
         except Exception as exc:
-            error = _faults.from_exception(exc)
+            error = _from_exception(exc)
             self._log_error(error)
             self.client.post_init_error(error, p.BEFORE_SNAPSHOT_ERROR)
             raise InitFailed(EXIT_BEFORE_SNAPSHOT_ERROR, error.error_message) from None
         try:
             snapstart.run_after_restore()
         except Exception as exc:
-            error = _faults.from_exception(exc)
+            error = _from_exception(exc)
             self._log_error(error)
             self.client.post_restore_error(error, p.AFTER_RESTORE_ERROR)
             raise InitFailed(EXIT_AFTER_RESTORE_ERROR, error.error_message) from None
@@ -117,8 +119,8 @@ class Runtime:
             os.environ[TRACE_ENV] = inv.trace_id
         elif _trace_env_set():
             del os.environ[TRACE_ENV]
-        if len(inv.body) >= _memory.LARGE:
-            _memory.note(len(inv.body))
+        if len(inv.body) >= LARGE_PAYLOAD:
+            _large_payload(len(inv.body))
         try:
             context = LambdaContext(inv, self.config.settings, self.sink.log)
             result = self.handler(_decode(inv), context)  # type: ignore[misc]
@@ -129,10 +131,10 @@ class Runtime:
                     self._stream(inv, result)
                     return
             body, content_type = _encode(result)
-            if len(body) >= _memory.LARGE:
-                _memory.note(len(body))
+            if len(body) >= LARGE_PAYLOAD:
+                _large_payload(len(body))
         except Exception as exc:
-            self._fail(inv, _faults.from_exception(exc, inv.request_id))
+            self._fail(inv, _from_exception(exc, inv.request_id))
             return
         try:
             self.client.post_response(inv, body, content_type)
@@ -175,7 +177,7 @@ class Runtime:
         try:  # a stream that fails before its first chunk is an ordinary error
             first = [_chunk(item) for item in _take_one(items)]
         except Exception as exc:
-            self._fail(inv, _faults.from_exception(exc, inv.request_id))
+            self._fail(inv, _from_exception(exc, inv.request_id))
             return
         failure: list[ErrorPayload] = []
 
@@ -185,7 +187,7 @@ class Runtime:
                 for item in items:
                     yield _chunk(item)
             except Exception as exc:
-                error = _faults.from_exception(exc, inv.request_id)
+                error = _from_exception(exc, inv.request_id)
                 self._log_error(error)
                 failure.append(error)
 
@@ -213,6 +215,18 @@ def _trace_env_set() -> bool:
     if type(data) is not dict:  # pragma: no cover - not CPython's os.environ
         return TRACE_ENV in os.environ
     return _TRACE_ENV_KEY in data
+
+
+def _from_exception(exc: BaseException, request_id: str = "") -> ErrorPayload:
+    from ._faults import from_exception  # error paths only: one module less at start-up
+
+    return from_exception(exc, request_id)
+
+
+def _large_payload(size: int) -> None:
+    from . import _memory
+
+    _memory.note(size)
 
 
 def _take_one(items: Iterator[Any]) -> list[Any]:
