@@ -45,6 +45,11 @@ def run_worker(config: Config) -> int:
     try:
         client.connect()
         runtime = Runtime(config, client, sink)
+        # What start-up allocated so far (the interpreter's, runpy's, ours) lives as long as
+        # the process: kept out of the collector, the first pass after `gc.enable()` (right
+        # before the first /next) and every full pass later need not walk it. The handler's
+        # module is imported after this, so its objects are collected as usual.
+        gc.freeze()
         try:
             runtime.init()
         finally:

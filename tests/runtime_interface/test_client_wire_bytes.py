@@ -162,22 +162,3 @@ def test_trace_env_key_is_os_environs_own() -> None:
     finally:
         del os.environ[_loop.TRACE_ENV]
     assert not _loop._trace_env_set()
-
-
-def test_error_and_large_payload_modules_load_on_first_use() -> None:
-    import os
-
-    from runtime_interface import _loop, _memory
-
-    assert _loop.LARGE_PAYLOAD == _memory.LARGE
-    code = (
-        "import sys, runtime_interface.__main__; "
-        "print(','.join(m for m in ('runtime_interface._faults', 'runtime_interface._memory', "
-        "'ctypes', 'traceback') if m in sys.modules))"
-    )
-    root = str(Path(__file__).resolve().parents[2])
-    env = {"PYTHONPATH": root, "PATH": os.environ.get("PATH", "")}
-    out = subprocess.run(
-        [sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True, env=env
-    )
-    assert out.stdout.strip() == ""
