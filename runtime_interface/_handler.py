@@ -4,8 +4,6 @@ Error types and messages are byte-compatible with awslambdaric, so tooling that 
 on them works unchanged.
 """
 
-from __future__ import annotations
-
 import sys
 
 from . import protocol as p
@@ -17,7 +15,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def load_handler(handler: str) -> Callable[..., Any]:
+def load_handler(handler: str) -> "Callable[..., Any]":
     """Import the handler's module and return the function; raise FaultError naming the fix."""
     try:
         modname, fname = handler.rsplit(".", 1)
@@ -37,7 +35,7 @@ def load_handler(handler: str) -> Callable[..., Any]:
         ) from None
 
 
-def _import(modname: str) -> Any:
+def _import(modname: str) -> "Any":
     try:
         return import_module(modname.replace("/", "."))
     except ImportError as exc:
@@ -51,7 +49,7 @@ def _import(modname: str) -> Any:
         ) from None
 
 
-def import_module(name: str) -> Any:
+def import_module(name: str) -> "Any":
     """`importlib.import_module(name)`, as awslambdaric calls it, without importing
     `importlib` (and `warnings`, ~1 ms of start-up) unless the import fails.
 
@@ -73,7 +71,7 @@ def import_module(name: str) -> Any:
         raise
 
 
-def _with_import_module_frame(exc: BaseException) -> None:
+def _with_import_module_frame(exc: "BaseException") -> None:
     """Insert `importlib.import_module`'s frame right below this module's in `exc`'s
     traceback, as if `import_module` had made the call. The frame is taken from a failed
     `import_module("")`, which stops at the same call (`_gcd_import`)."""

@@ -9,8 +9,6 @@ The socket is blocking with no read timeout (`/next` may wait for minutes), so s
 handlers installed by user code run while the client waits (PEP 475 retries the call).
 """
 
-from __future__ import annotations
-
 import _socket
 
 TYPE_CHECKING = False
@@ -34,7 +32,7 @@ class Response:
 
     __slots__ = ("body", "headers", "status")
 
-    def __init__(self, status: int, headers: dict[str, str], body: bytes | memoryview) -> None:
+    def __init__(self, status: int, headers: dict[str, str], body: "bytes | memoryview") -> None:
         self.status = status
         self.headers = headers
         self.body = body
@@ -50,7 +48,7 @@ def split_address(address: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def encode_headers(headers: Iterable[tuple[str, str]]) -> bytes:
+def encode_headers(headers: "Iterable[tuple[str, str]]") -> bytes:
     """Header lines (`Name: value` CRLF each) as they go on the wire, in Latin-1."""
     return b"".join(
         b"%b: %b\r\n" % (name.encode("latin-1"), value.encode("latin-1")) for name, value in headers
@@ -101,8 +99,8 @@ class Connection:
         method: str,
         path: str,
         body: bytes = b"",
-        headers: Iterable[tuple[str, str]] = (),
-    ) -> Response:
+        headers: "Iterable[tuple[str, str]]" = (),
+    ) -> "Response":
         """Send one request with a Content-Length body and read the response."""
         head = self.head(
             method, path, encode_headers(headers), b"Content-Length: %d\r\n" % len(body)
@@ -113,10 +111,10 @@ class Connection:
         self,
         method: str,
         path: str,
-        headers: Iterable[tuple[str, str]],
-        chunks: Iterable[bytes],
-        trailers: Callable[[], Iterable[tuple[str, str]]],
-    ) -> Response:
+        headers: "Iterable[tuple[str, str]]",
+        chunks: "Iterable[bytes]",
+        trailers: "Callable[[], Iterable[tuple[str, str]]]",
+    ) -> "Response":
         """Send a chunked body as `chunks` yields it, then the trailers, then read."""
         if self._sock is None:
             self.connect()
@@ -147,7 +145,7 @@ class Connection:
             framing,
         )
 
-    def exchange(self, head: bytes, body: bytes = b"") -> Response:
+    def exchange(self, head: bytes, body: bytes = b"") -> "Response":
         """Send `head` (from `head()`, Content-Length framing) and `body`; read the response."""
         for attempt in (0, 1):
             sock = self._sock
@@ -182,7 +180,7 @@ class Connection:
             raise ConnectionLost("the Runtime API closed the connection")
         self._buf += data
 
-    def _read_response(self) -> Response:
+    def _read_response(self) -> "Response":
         buf = self._buf
         end = buf.find(_HEAD_END)
         if end < 0:
@@ -223,7 +221,7 @@ class Connection:
             self.close()
         return Response(status, headers, body)
 
-    def _read_exact(self, size: int) -> bytes | memoryview:
+    def _read_exact(self, size: int) -> "bytes | memoryview":
         """Read a body of `size` bytes.
 
         Large bodies land in one reused buffer and come back as a view of it, valid until

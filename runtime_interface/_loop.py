@@ -4,8 +4,6 @@ A handler's failure is reported to the API and the loop goes on; a failure of th
 Runtime API itself raises out to `__main__`, which exits with a documented status.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 
@@ -63,7 +61,7 @@ class InitFailed(Exception):
 class Runtime:
     """One runtime worker: a client, a handler and a log sink."""
 
-    def __init__(self, config: Config, client: RuntimeAPIClient, sink: LogSink) -> None:
+    def __init__(self, config: "Config", client: "RuntimeAPIClient", sink: "LogSink") -> None:
         self.config = config
         self.client = client
         self.sink = sink
@@ -111,7 +109,7 @@ class Runtime:
         while True:
             handle(next_invocation())
 
-    def handle(self, inv: InvocationRequest) -> None:
+    def handle(self, inv: "InvocationRequest") -> None:
         """Run one invocation and post its outcome."""
         STATE.request_id = inv.request_id
         STATE.tenant_id = inv.tenant_id
@@ -143,14 +141,14 @@ class Runtime:
                 raise
             _refused(inv, exc)
 
-    def _fail(self, inv: InvocationRequest, error: ErrorPayload) -> None:
+    def _fail(self, inv: "InvocationRequest", error: "ErrorPayload") -> None:
         self._log_error(error)
         _answer(inv, self.client.post_error, inv, error)
 
-    def _log_error(self, error: ErrorPayload) -> None:
+    def _log_error(self, error: "ErrorPayload") -> None:
         self.sink.log_error(error_lines(error.to_dict(), self.sink.config))
 
-    def _loop(self) -> Any:
+    def _loop(self) -> "Any":
         if self._event_loop is None:
             import asyncio
 
@@ -158,10 +156,10 @@ class Runtime:
             asyncio.set_event_loop(self._event_loop)
         return self._event_loop
 
-    def _run_async(self, awaitable: Any) -> Any:
+    def _run_async(self, awaitable: "Any") -> "Any":
         return self._loop().run_until_complete(awaitable)
 
-    def _items(self, result: Any) -> Iterator[Any]:
+    def _items(self, result: "Any") -> "Iterator[Any]":
         if not hasattr(result, "__anext__"):
             yield from result
             return
@@ -172,7 +170,7 @@ class Runtime:
             except StopAsyncIteration:
                 return
 
-    def _stream(self, inv: InvocationRequest, result: Any) -> None:
+    def _stream(self, inv: "InvocationRequest", result: "Any") -> None:
         items = self._items(result)
         try:  # a stream that fails before its first chunk is an ordinary error
             first = [_chunk(item) for item in _take_one(items)]
@@ -181,7 +179,7 @@ class Runtime:
             return
         failure: list[ErrorPayload] = []
 
-        def chunks() -> Iterator[bytes]:
+        def chunks() -> "Iterator[bytes]":
             yield from first
             try:
                 for item in items:
@@ -194,7 +192,7 @@ class Runtime:
         _answer(inv, self.client.post_stream, inv, chunks(), p.CONTENT_TYPE_STREAM, failure)
 
 
-def _answer(inv: InvocationRequest, post: Callable[..., None], *args: Any) -> None:
+def _answer(inv: "InvocationRequest", post: "Callable[..., None]", *args: "Any") -> None:
     """A refused post (413, stale id) ends this invocation, not the runtime; a lost API does."""
     try:
         post(*args)
@@ -204,7 +202,7 @@ def _answer(inv: InvocationRequest, post: Callable[..., None], *args: Any) -> No
         _refused(inv, exc)
 
 
-def _refused(inv: InvocationRequest, exc: RuntimeAPIError) -> None:
+def _refused(inv: "InvocationRequest", exc: "RuntimeAPIError") -> None:
     sys.stderr.write(f"runtime_interface: invocation {inv.request_id}: {exc}\n")
 
 
@@ -217,7 +215,7 @@ def _trace_env_set() -> bool:
     return _TRACE_ENV_KEY in data
 
 
-def _from_exception(exc: BaseException, request_id: str = "") -> ErrorPayload:
+def _from_exception(exc: "BaseException", request_id: str = "") -> "ErrorPayload":
     from ._faults import from_exception  # error paths only: one module less at start-up
 
     return from_exception(exc, request_id)
@@ -229,13 +227,13 @@ def _large_payload(size: int) -> None:
     _memory.note(size)
 
 
-def _take_one(items: Iterator[Any]) -> list[Any]:
+def _take_one(items: "Iterator[Any]") -> "list[Any]":
     for item in items:
         return [item]
     return []
 
 
-def _decode(inv: InvocationRequest) -> Any:
+def _decode(inv: "InvocationRequest") -> "Any":
     if not inv.is_json():
         return bytes(inv.body)
     try:
@@ -244,7 +242,7 @@ def _decode(inv: InvocationRequest) -> Any:
         raise FaultError(p.UNMARSHAL_ERROR, f"Unable to unmarshal input: {exc}") from None
 
 
-def _encode(result: Any) -> tuple[bytes, str]:
+def _encode(result: "Any") -> tuple[bytes, str]:
     if isinstance(result, (bytes, bytearray, memoryview)):
         return bytes(result), p.CONTENT_TYPE_BYTES
     try:
@@ -253,7 +251,7 @@ def _encode(result: Any) -> tuple[bytes, str]:
         raise FaultError(p.MARSHAL_ERROR, f"Unable to marshal response: {exc}") from None
 
 
-def _chunk(item: Any) -> bytes:
+def _chunk(item: "Any") -> bytes:
     if isinstance(item, (bytes, bytearray, memoryview)):
         return bytes(item)
     if isinstance(item, str):

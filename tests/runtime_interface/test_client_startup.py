@@ -19,7 +19,7 @@ def test_error_and_large_payload_modules_load_on_first_use() -> None:
     code = (
         "import sys, runtime_interface.__main__; "
         "print(','.join(m for m in ('runtime_interface._faults', 'runtime_interface._memory', "
-        "'ctypes', 'traceback') if m in sys.modules))"
+        "'__future__', 'importlib', 'ctypes', 'traceback') if m in sys.modules))"
     )
     root = str(Path(__file__).resolve().parents[2])
     env = {"PYTHONPATH": root, "PATH": os.environ.get("PATH", "")}
