@@ -126,11 +126,13 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def warm_run(python: Path, event: bytes, count: int, warmup: int = 20) -> tuple[float, float]:
+def warm_run(
+    python: Path, event: bytes, count: int, warmup: int = 20, module: str = "runtime_interface"
+) -> tuple[float, float]:
     """(invokes/s, the client's CPU µs per invoke) over `count` sequential echoes: the CPU
     figure is what the client itself spends, and moves far less with machine load."""
     with RuntimeAPIServer(record_requests=False) as api:
-        proc = _spawn(python, "runtime_interface", "echo.handler", api.address)
+        proc = _spawn(python, module, "echo.handler", api.address)
         try:
             for _ in range(warmup):
                 api.enqueue(event).wait(30)
@@ -145,19 +147,36 @@ def warm_run(python: Path, event: bytes, count: int, warmup: int = 20) -> tuple[
             proc.wait()
 
 
+AWSLAMBDARIC = "awslambdaric"
+
+
+def _ratio(figures: dict[str, float], key: str, rev: str) -> str:
+    """`ours/REV` and `ours/awslambdaric` of the figures named `key` (`{}` for the side)."""
+    ours = figures[key.format("ours")]
+    return ", ".join(
+        f"ours/{name} {ours / figures[key.format(name)]:.3f}" for name in (rev, AWSLAMBDARIC)
+    )
+
+
 def compare(rev: str, rounds: int = 5) -> dict[str, float]:
-    """Warm 100 B and 1 MB echoes of this checkout's client against revision `rev`'s, in
-    alternating rounds of the same run (medians), so both see the same machine load."""
+    """This checkout's client against revision `rev`'s and against awslambdaric: warm 100 B
+    and 1 MB echoes (invokes/s and client CPU per invoke), the client's own work per invoke,
+    and start-up (`python -m` and the `-c` launcher), in alternating rounds of the same run
+    (medians), so all three see the same machine load."""
     from bench import _venvs
 
-    sides = {"ours": _venvs.lambdabox_python(), rev: _baseline_python(rev)}
+    sides = {
+        "ours": (_venvs.lambdabox_python(), "runtime_interface"),
+        rev: (_baseline_python(rev), "runtime_interface"),
+        AWSLAMBDARIC: (_venvs.awslambdaric_python(), AWSLAMBDARIC),
+    }
     figures: dict[str, float] = {}
     for label, size, count in (("100B", 100, 5000), ("1MB", 1024 * 1024, 300)):
         event = event_of(size)
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
         for _ in range(rounds):
-            for name, python in sides.items():
-                runs[name].append(warm_run(python, event, count))
+            for name, (python, module) in sides.items():
+                runs[name].append(warm_run(python, event, count, module=module))
         for name, results in runs.items():
             figures[f"warm_{label}_{name}_per_s"] = statistics.median(r[0] for r in results)
             figures[f"warm_{label}_{name}_cpu_us"] = statistics.median(r[1] for r in results)
@@ -168,44 +187,49 @@ def compare(rev: str, rounds: int = 5) -> dict[str, float]:
                 f"client CPU {figures[f'warm_{label}_{name}_cpu_us']:,.1f} µs/invoke"
                 for name in sides
             )
-            + f" (ratio of CPU, ours/{rev}: "
-            f"{figures[f'warm_{label}_ours_cpu_us'] / figures[f'warm_{label}_{rev}_cpu_us']:.3f})",
+            + f" (invokes/s {_ratio(figures, f'warm_{label}_{{}}_per_s', rev)}; "
+            + f"CPU {_ratio(figures, f'warm_{label}_{{}}_cpu_us', rev)})",
             flush=True,
         )
-    handle: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
+    handle: dict[str, list[dict[str, float]]] = {name: [] for name in ("ours", rev)}
     script = str(Path(__file__).resolve().parent / "client_handle.py")
     for _ in range(3):
-        for name, python in sides.items():
+        for name, runs_of in handle.items():
             done = subprocess.run(
-                [str(python), script, "40"], capture_output=True, text=True, check=True
+                [str(sides[name][0]), script, "40"], capture_output=True, text=True, check=True
             )
-            handle[name].append(json.loads(done.stdout))
+            runs_of.append(json.loads(done.stdout))
     for label in ("100B", "1MB"):
-        for name in sides:
-            figures[f"handle_{label}_{name}_us"] = min(run[label] for run in handle[name])
+        for name, runs_of in handle.items():
+            figures[f"handle_{label}_{name}_us"] = min(run[label] for run in runs_of)
         print(
             f"client work per warm invoke (Runtime.handle, no HTTP), {label} echo: "
-            + "; ".join(f"{name} {figures[f'handle_{label}_{name}_us']:,.2f} µs" for name in sides)
+            + "; ".join(f"{name} {figures[f'handle_{label}_{name}_us']:,.2f} µs" for name in handle)
             + f" (ours/{rev}: "
             f"{figures[f'handle_{label}_ours_us'] / figures[f'handle_{label}_{rev}_us']:.3f})",
             flush=True,
         )
-    starts: dict[str, list[float]] = {name: [] for name in sides}
-    for _ in range(rounds):
-        for name, python in sides.items():
-            starts[name].append(startup_ms(python, "runtime_interface", 4, launcher=True)[0])
-    for name, values in starts.items():
-        figures[f"startup_launcher_{name}_next_ms"] = statistics.median(values)
-    print(
-        "start-up to first /next, -c launcher: "
-        + "; ".join(f"{name} {statistics.median(v):.1f} ms" for name, v in starts.items()),
-        flush=True,
-    )
+    for launcher, tag in ((False, "m"), (True, "launcher")):
+        starts: dict[str, list[float]] = {name: [] for name in sides}
+        for _ in range(rounds):
+            for name, (python, module) in sides.items():
+                starts[name].append(startup_ms(python, module, 4, launcher=launcher)[0])
+        for name, values in starts.items():
+            figures[f"startup_{tag}_{name}_next_ms"] = statistics.median(values)
+        print(
+            f"start-up to first /next, {'-c launcher' if launcher else 'python -m'}: "
+            + "; ".join(f"{name} {statistics.median(v):.1f} ms" for name, v in starts.items())
+            + f" ({_ratio(figures, f'startup_{tag}_{{}}_next_ms', rev)})",
+            flush=True,
+        )
     return figures
 
 
 if __name__ == "__main__":
-    # python -m bench.runtime_client [REV]: this checkout's client vs REV's (default main).
+    # python -m bench.runtime_client [REV [ROUNDS]]: this checkout's client vs REV's (default
+    # main) and vs awslambdaric.
     import sys
 
-    compare(sys.argv[1] if len(sys.argv) > 1 else "main")
+    compare(
+        sys.argv[1] if len(sys.argv) > 1 else "main", int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    )

@@ -1,9 +1,10 @@
 """A Lambda runtime interface client: `python -m runtime_interface module.function`.
 
 Standard library only, and cheap to import: the public names below load on first use.
+The modules loaded before the first /next leave out `from __future__ import annotations`
+(importing `__future__` is one module more at start-up) and quote the annotations that
+Python 3.9 cannot evaluate; modules loaded later (error paths, logging) keep it.
 """
-
-from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -8,8 +8,6 @@ Exit statuses:
     69  the Runtime API is unreachable or answered out of protocol
 """
 
-from __future__ import annotations
-
 import gc
 
 # Start-up allocates many long-lived objects and no cycles worth collecting; a collection
@@ -30,7 +28,7 @@ EXIT_USAGE = 2
 EXIT_API_UNAVAILABLE = 69
 
 
-def run_worker(config: Config) -> int:
+def run_worker(config: "Config") -> int:
     """One runtime: connect, init, loop. Returns an exit status (the loop itself never ends)."""
     if config.log_socket:
         from ._workers import redirect_output
@@ -45,6 +43,11 @@ def run_worker(config: Config) -> int:
     try:
         client.connect()
         runtime = Runtime(config, client, sink)
+        # What start-up allocated so far (the interpreter's, runpy's, ours) lives as long as
+        # the process: kept out of the collector, the first pass after `gc.enable()` (right
+        # before the first /next) and every full pass later need not walk it. The handler's
+        # module is imported after this, so its objects are collected as usual.
+        gc.freeze()
         try:
             runtime.init()
         finally:
@@ -58,7 +61,7 @@ def run_worker(config: Config) -> int:
     return 0  # pragma: no cover - run_forever does not return
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: "list[str] | None" = None) -> int:
     try:
         config = Config.from_environ(os.environ, sys.argv if argv is None else argv)
         _codec.configure(os.environ.get("AWS_EXECUTION_ENV"))

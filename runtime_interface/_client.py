@@ -1,13 +1,11 @@
 """RuntimeAPIClient: the Runtime API calls, one method per endpoint, nothing else."""
 
-from __future__ import annotations
-
 import sys
 import time
 
 from . import protocol as p
 from ._errors import RuntimeAPIError
-from ._http import Connection, ConnectionLost, Response
+from ._http import Connection, ConnectionLost, Response, encode_headers
 from ._messages import ErrorPayload, InvocationRequest
 
 TYPE_CHECKING = False
@@ -31,8 +29,14 @@ class RuntimeAPIClient:
         self._conn = Connection(address, user_agent())
         # Multi-concurrency: another worker may already have posted the init error.
         self._ignore_init_conflict = ignore_init_error_conflict
+        # The per-invoke requests' constant parts, encoded once.
+        self._next_head = self._conn.head("GET", p.NEXT_PATH, b"", b"Content-Length: 0\r\n")
+        self._type_lines = {
+            kind: encode_headers([("Content-Type", kind)])
+            for kind in (p.CONTENT_TYPE_JSON, p.CONTENT_TYPE_BYTES)
+        }
 
-    def connect(self, delays: Iterable[float] = _STARTUP_DELAYS_S) -> None:
+    def connect(self, delays: "Iterable[float]" = _STARTUP_DELAYS_S) -> None:
         """Connect, retrying with backoff while the API is not reachable yet (start-up only)."""
         for delay in (*delays, None):
             try:
@@ -48,22 +52,39 @@ class RuntimeAPIClient:
     def close(self) -> None:
         self._conn.close()
 
-    def next(self) -> InvocationRequest:
+    def next(self) -> "InvocationRequest":
         """Block until the next invocation arrives."""
-        resp = self._call("GET", p.NEXT_PATH, 200)
+        try:
+            resp = self._conn.exchange(self._next_head)
+        except ConnectionLost as exc:
+            raise RuntimeAPIError("GET", self._url(p.NEXT_PATH), None, str(exc).encode()) from exc
+        if resp.status != 200:
+            self._check(resp.status, 200, "GET", p.NEXT_PATH, resp.body)
         return InvocationRequest(resp.headers, resp.body)
 
-    def post_response(self, invocation: InvocationRequest, body: bytes, content_type: str) -> None:
-        headers = [("Content-Type", content_type), *_invocation_id(invocation)]
+    def post_response(
+        self, invocation: "InvocationRequest", body: bytes, content_type: str
+    ) -> None:
         path = p.RESPONSE_PATH.format(request_id=invocation.request_id)
-        self._call("POST", path, 202, body, headers)
+        lines = self._type_lines.get(content_type)
+        if lines is None or invocation.invocation_id:
+            headers = [("Content-Type", content_type), *_invocation_id(invocation)]
+            self._call("POST", path, 202, body, headers)
+            return
+        head = self._conn.head("POST", path, lines, b"Content-Length: %d\r\n" % len(body))
+        try:
+            resp = self._conn.exchange(head, body)
+        except ConnectionLost as exc:
+            raise RuntimeAPIError("POST", self._url(path), None, str(exc).encode()) from exc
+        if resp.status != 202:
+            self._check(resp.status, 202, "POST", path, resp.body)
 
     def post_stream(
         self,
-        invocation: InvocationRequest,
-        chunks: Iterator[bytes],
+        invocation: "InvocationRequest",
+        chunks: "Iterator[bytes]",
         content_type: str,
-        failure: list[ErrorPayload],
+        failure: "list[ErrorPayload]",
     ) -> None:
         """Stream `chunks` chunked; an error appended to `failure` is sent in the trailers."""
         headers = [
@@ -88,7 +109,7 @@ class RuntimeAPIClient:
             raise RuntimeAPIError("POST", self._url(path), None, str(exc).encode()) from exc
         self._check(resp.status, 202, "POST", path, resp.body)
 
-    def post_error(self, invocation: InvocationRequest, error: ErrorPayload) -> None:
+    def post_error(self, invocation: "InvocationRequest", error: "ErrorPayload") -> None:
         headers = [
             ("Content-Type", p.CONTENT_TYPE_JSON),
             (p.FUNCTION_ERROR_TYPE, error.error_type),
@@ -100,7 +121,7 @@ class RuntimeAPIClient:
         path = p.ERROR_PATH.format(request_id=invocation.request_id)
         self._call("POST", path, 202, error.to_json(), headers)
 
-    def post_init_error(self, error: ErrorPayload, error_type: str | None = None) -> None:
+    def post_init_error(self, error: "ErrorPayload", error_type: "str | None" = None) -> None:
         """Report a failed init; `error_type` overrides the header (body keeps its type)."""
         kind = error_type or error.error_type
         headers = [("Content-Type", p.CONTENT_TYPE_JSON), (p.FUNCTION_ERROR_TYPE, kind)]
@@ -113,7 +134,7 @@ class RuntimeAPIClient:
     def restore_next(self) -> None:
         self._call("GET", p.RESTORE_NEXT_PATH, 200)
 
-    def post_restore_error(self, error: ErrorPayload, error_type: str | None = None) -> None:
+    def post_restore_error(self, error: "ErrorPayload", error_type: "str | None" = None) -> None:
         kind = error_type or error.error_type
         headers = [("Content-Type", p.CONTENT_TYPE_JSON), (p.FUNCTION_ERROR_TYPE, kind)]
         self._call("POST", p.RESTORE_ERROR_PATH, 202, error.to_json(), headers)
@@ -124,8 +145,8 @@ class RuntimeAPIClient:
         path: str,
         expected: int,
         body: bytes = b"",
-        headers: list[tuple[str, str]] | None = None,
-    ) -> Response:
+        headers: "list[tuple[str, str]] | None" = None,
+    ) -> "Response":
         try:
             resp = self._conn.request(method, path, body, headers or ())
         except ConnectionLost as exc:
@@ -134,7 +155,7 @@ class RuntimeAPIClient:
         return resp
 
     def _check(
-        self, status: int, expected: int, method: str, path: str, body: bytes | memoryview
+        self, status: int, expected: int, method: str, path: str, body: "bytes | memoryview"
     ) -> None:
         if status != expected:
             raise RuntimeAPIError(method, self._url(path), status, bytes(body))
@@ -143,7 +164,7 @@ class RuntimeAPIClient:
         return f"http://{self.address}{path}"
 
 
-def _invocation_id(invocation: InvocationRequest) -> list[tuple[str, str]]:
+def _invocation_id(invocation: "InvocationRequest") -> list[tuple[str, str]]:
     if invocation.invocation_id:
         return [(p.INVOCATION_ID, invocation.invocation_id)]
     return []

@@ -11,8 +11,6 @@ headers as awslambdaric parses them, with the standard library's rules (`loads_h
 Log records use `dumps_log`: the standard library's `json` with `ensure_ascii=False`.
 """
 
-from __future__ import annotations
-
 import sys
 
 TYPE_CHECKING = False
@@ -31,7 +29,7 @@ ITEM_SEPARATOR = ", "
 KEY_SEPARATOR = ": "
 
 
-def escapes_non_ascii(execution_env: str | None, version: tuple[int, int]) -> bool:
+def escapes_non_ascii(execution_env: "str | None", version: tuple[int, int]) -> bool:
     """Whether results escape non-ASCII characters, as the service's runtime does.
 
     awslambdaric keeps UTF-8 only on the python3.12-and-later runtimes, which it tells by
@@ -64,7 +62,7 @@ class _ScanContext:
     object_pairs_hook = None
     parse_float = float
     parse_int = int
-    parse_constant: Callable[[str], float] = _CONSTANTS.__getitem__
+    parse_constant: "Callable[[str], float]" = _CONSTANTS.__getitem__
     memo: dict[str, str]
 
 
@@ -72,7 +70,7 @@ class _EventScanContext(_ScanContext):
     parse_constant = staticmethod(_refuse_constant)
 
 
-def _make_scanner(context: _ScanContext) -> Callable[[str, int], tuple[Any, int]] | None:
+def _make_scanner(context: "_ScanContext") -> "Callable[[str, int], tuple[Any, int]] | None":
     try:
         return _c.make_scanner(context)  # type: ignore[arg-type]
     except Exception:  # pragma: no cover - unusual interpreter
@@ -83,7 +81,7 @@ _scan_header = _make_scanner(_ScanContext()) if _c is not None else None
 _scan_event = _make_scanner(_EventScanContext()) if _c is not None else None
 
 
-def loads(data: bytes | bytearray | memoryview | str) -> Any:
+def loads(data: "bytes | bytearray | memoryview | str") -> "Any":
     """Parse an event as awslambdaric does; ValueError with simplejson's message if bad."""
     text = data if isinstance(data, str) else str(data, "utf-8")
     start, size = 0, len(text)
@@ -112,7 +110,7 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
     raise ValueError(message or "Extra data")
 
 
-def loads_header(text: str) -> Any:
+def loads_header(text: str) -> "Any":
     """Parse a client-context or identity header: the standard library's `json.loads`."""
     if _scan_header is None:  # pragma: no cover
         import json
@@ -152,7 +150,7 @@ _ESCAPED = bytes(range(32)) + b'"\\'
 _ESCAPED_ASCII = _ESCAPED + b"\x7f"  # the ASCII quoter writes DEL as \u007f too
 
 
-def _quoter(ascii_only: bool) -> Callable[[str], str]:
+def _quoter(ascii_only: bool) -> "Callable[[str], str]":
     if _c is None:  # pragma: no cover
         import json
 
@@ -160,7 +158,7 @@ def _quoter(ascii_only: bool) -> Callable[[str], str]:
     return _c.encode_basestring_ascii if ascii_only else _c.encode_basestring
 
 
-def _big_quoter(quote: Callable[[str], str], escaped: bytes) -> Callable[[str], str]:
+def _big_quoter(quote: "Callable[[str], str]", escaped: bytes) -> "Callable[[str], str]":
     def quote_big(text: str) -> str:
         """`quote`, with a fast path for long ASCII strings that need no escape.
 
@@ -177,8 +175,8 @@ def _big_quoter(quote: Callable[[str], str], escaped: bytes) -> Callable[[str], 
 
 
 def _make_encoder(
-    quote: Callable[[str], str], default: Callable[[object], object]
-) -> Callable[[Any, int], Any] | None:
+    quote: "Callable[[str], str]", default: "Callable[[object], object]"
+) -> "Callable[[Any, int], Any] | None":
     try:
         return _c.make_encoder(
             None, default, quote, None, KEY_SEPARATOR, ITEM_SEPARATOR, False, False, True
@@ -187,7 +185,7 @@ def _make_encoder(
         return None
 
 
-def _encoders(ascii_only: bool) -> tuple[Callable[[str], str], Any, Any]:
+def _encoders(ascii_only: bool) -> "tuple[Callable[[str], str], Any, Any]":
     """The quoter and the fast and big-string encoders for one escaping choice."""
     quote = _quoter(ascii_only)
     if _c is None:
@@ -199,7 +197,7 @@ def _encoders(ascii_only: bool) -> tuple[Callable[[str], str], Any, Any]:
 _quote, _encode_fast, _encode_big = _encoders(ASCII)
 
 
-def configure(execution_env: str | None) -> None:
+def configure(execution_env: "str | None") -> None:
     """Apply the runtime's `AWS_EXECUTION_ENV` (read once by `__main__`, at the edge)."""
     global ASCII, _quote, _encode_fast, _encode_big
     ascii_only = escapes_non_ascii(execution_env, sys.version_info[:2])

@@ -1,7 +1,5 @@
 """Configuration, read once from the environment and argv at start."""
 
-from __future__ import annotations
-
 from ._context import FunctionSettings
 from ._logging import LogConfig
 
@@ -31,8 +29,8 @@ class Config:
         self,
         handler: str,
         api_address: str,
-        log: LogConfig,
-        settings: FunctionSettings,
+        log: "LogConfig",
+        settings: "FunctionSettings",
         max_concurrency: int = 0,
         init_type: str = "",
         log_socket: str = "",
@@ -46,7 +44,7 @@ class Config:
         self.log_socket = log_socket
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str], argv: Sequence[str]) -> Config:
+    def from_environ(cls, environ: "Mapping[str, str]", argv: "Sequence[str]") -> "Config":
         handler = argv[1] if len(argv) > 1 else environ.get("_HANDLER", "")
         if not handler:
             raise ConfigError(

@@ -1,7 +1,5 @@
 """The context object handed to handlers, field-for-field as awslambdaric builds it."""
 
-from __future__ import annotations
-
 import time
 
 from . import _codec
@@ -40,7 +38,7 @@ class FunctionSettings:
 class CognitoIdentity:
     __slots__ = ("cognito_identity_id", "cognito_identity_pool_id")
 
-    def __init__(self, identity_id: str | None = None, pool_id: str | None = None) -> None:
+    def __init__(self, identity_id: "str | None" = None, pool_id: "str | None" = None) -> None:
         self.cognito_identity_id = identity_id
         self.cognito_identity_pool_id = pool_id
 
@@ -60,7 +58,7 @@ class Client:
         "installation_id",
     )
 
-    def __init__(self, fields: dict[str, Any]) -> None:
+    def __init__(self, fields: "dict[str, Any]") -> None:
         self.installation_id = fields.get("installation_id")
         self.app_title = fields.get("app_title")
         self.app_version_name = fields.get("app_version_name")
@@ -79,7 +77,7 @@ class Client:
 class ClientContext:
     __slots__ = ("client", "custom", "env")
 
-    def __init__(self, fields: dict[str, Any]) -> None:
+    def __init__(self, fields: "dict[str, Any]") -> None:
         self.custom = fields.get("custom")
         self.env = fields.get("env")
         client = fields.get("client")
@@ -94,9 +92,9 @@ class LambdaContext:
 
     def __init__(
         self,
-        invocation: InvocationRequest,
-        settings: FunctionSettings,
-        log: Callable[[str], None],
+        invocation: "InvocationRequest",
+        settings: "FunctionSettings",
+        log: "Callable[[str], None]",
     ) -> None:
         self.aws_request_id = invocation.request_id
         self.log_group_name = settings.log_group_name
@@ -148,14 +146,14 @@ class LambdaContext:
         )
 
 
-def _parse_header(value: str, name: str) -> Any:
+def _parse_header(value: str, name: str) -> "Any":
     try:
         return _codec.loads_header(value)
     except Exception as exc:
         raise FaultError(p.CONTEXT_UNMARSHAL_ERROR, f"Unable to parse {name} JSON: {exc}") from None
 
 
-def _pop_w3c(fields: dict[str, Any]) -> dict[str, str]:
+def _pop_w3c(fields: "dict[str, Any]") -> dict[str, str]:
     raw = fields.pop("w3c", None)
     if not isinstance(raw, dict):
         return {}

@@ -5,8 +5,6 @@ RuntimeInterfaceError
 └── RuntimeAPIError     the Runtime API answered with an unexpected status, or went away
 """
 
-from __future__ import annotations
-
 
 class RuntimeInterfaceError(Exception):
     """Base class of every error raised by runtime_interface."""
@@ -18,7 +16,7 @@ class FaultError(RuntimeInterfaceError):
     `trace` replaces the Python stack trace in the reported error when given.
     """
 
-    def __init__(self, error_type: str, message: str, trace: list[str] | None = None) -> None:
+    def __init__(self, error_type: str, message: str, trace: "list[str] | None" = None) -> None:
         super().__init__(message)
         self.error_type = error_type
         self.message = message
@@ -28,7 +26,7 @@ class FaultError(RuntimeInterfaceError):
 class RuntimeAPIError(RuntimeInterfaceError):
     """A Runtime API call failed: names the method, URL, status and body."""
 
-    def __init__(self, method: str, url: str, status: int | None, body: bytes = b"") -> None:
+    def __init__(self, method: str, url: str, status: "int | None", body: bytes = b"") -> None:
         self.method = method
         self.url = url
         self.status = status

@@ -9,8 +9,6 @@ The socket is blocking with no read timeout (`/next` may wait for minutes), so s
 handlers installed by user code run while the client waits (PEP 475 retries the call).
 """
 
-from __future__ import annotations
-
 import _socket
 
 TYPE_CHECKING = False
@@ -34,7 +32,7 @@ class Response:
 
     __slots__ = ("body", "headers", "status")
 
-    def __init__(self, status: int, headers: dict[str, str], body: bytes | memoryview) -> None:
+    def __init__(self, status: int, headers: dict[str, str], body: "bytes | memoryview") -> None:
         self.status = status
         self.headers = headers
         self.body = body
@@ -48,6 +46,13 @@ def split_address(address: str) -> tuple[str, int]:
             f"invalid Runtime API address {address!r}: expected HOST:PORT, e.g. 127.0.0.1:9001"
         )
     return host.strip("[]"), int(port)
+
+
+def encode_headers(headers: "Iterable[tuple[str, str]]") -> bytes:
+    """Header lines (`Name: value` CRLF each) as they go on the wire, in Latin-1."""
+    return b"".join(
+        b"%b: %b\r\n" % (name.encode("latin-1"), value.encode("latin-1")) for name, value in headers
+    )
 
 
 class Connection:
@@ -94,85 +99,79 @@ class Connection:
         method: str,
         path: str,
         body: bytes = b"",
-        headers: Iterable[tuple[str, str]] = (),
-    ) -> Response:
+        headers: "Iterable[tuple[str, str]]" = (),
+    ) -> "Response":
         """Send one request with a Content-Length body and read the response."""
-        head = self._head(method, path, headers, b"Content-Length: %d\r\n" % len(body))
-        return self._exchange(head, body)
+        head = self.head(
+            method, path, encode_headers(headers), b"Content-Length: %d\r\n" % len(body)
+        )
+        return self.exchange(head, body)
 
     def request_chunked(
         self,
         method: str,
         path: str,
-        headers: Iterable[tuple[str, str]],
-        chunks: Iterable[bytes],
-        trailers: Callable[[], Iterable[tuple[str, str]]],
-    ) -> Response:
+        headers: "Iterable[tuple[str, str]]",
+        chunks: "Iterable[bytes]",
+        trailers: "Callable[[], Iterable[tuple[str, str]]]",
+    ) -> "Response":
         """Send a chunked body as `chunks` yields it, then the trailers, then read."""
         if self._sock is None:
             self.connect()
         sock = self._sock
         assert sock is not None
         try:
-            sock.sendall(self._head(method, path, headers, b"Transfer-Encoding: chunked\r\n"))
+            framing = b"Transfer-Encoding: chunked\r\n"
+            sock.sendall(self.head(method, path, encode_headers(headers), framing))
             for data in chunks:
                 if data:
                     sock.sendall(b"%x\r\n%b\r\n" % (len(data), data))
-            tail = b"".join(
-                b"%b: %b\r\n" % (n.encode("latin-1"), v.encode("latin-1")) for n, v in trailers()
-            )
-            sock.sendall(b"0\r\n" + tail + _CRLF)
+            sock.sendall(b"0\r\n" + encode_headers(trailers()) + _CRLF)
             return self._read_response()
         except OSError as exc:
             self.close()
             raise ConnectionLost(f"connection to the Runtime API lost: {exc}") from exc
 
-    def _head(
-        self, method: str, path: str, headers: Iterable[tuple[str, str]], framing: bytes
-    ) -> bytes:
-        extra = b"".join(
-            b"%b: %b\r\n" % (n.encode("latin-1"), v.encode("latin-1")) for n, v in headers
-        )
+    def head(self, method: str, path: str, headers: bytes, framing: bytes) -> bytes:
+        """The bytes of a request head: `headers` as `encode_headers` writes them, then the
+        `framing` line (Content-Length or Transfer-Encoding). Callers may keep a head built
+        once and send it with `exchange` as often as they like."""
         return b"%b %b HTTP/1.1\r\nHost: %b\r\nUser-Agent: %b\r\n%b%b\r\n" % (
             method.encode("ascii"),
             path.encode("ascii"),
             self._host_header,
             self._user_agent,
-            extra,
+            headers,
             framing,
         )
 
-    def _exchange(self, head: bytes, body: bytes) -> Response:
+    def exchange(self, head: bytes, body: bytes = b"") -> "Response":
+        """Send `head` (from `head()`, Content-Length framing) and `body`; read the response."""
         for attempt in (0, 1):
-            if self._sock is None:
+            sock = self._sock
+            if sock is None:
                 try:
                     self.connect()
                 except OSError as exc:
                     raise ConnectionLost(f"cannot connect to the Runtime API: {exc}") from exc
+                sock = self._sock
+                assert sock is not None
             reused = self._used
             try:
-                return self._send_and_read(head, body)
-            except ConnectionLost:
+                if len(body) <= _SMALL_BODY:
+                    sock.sendall(head + body)
+                else:
+                    sock.sendall(head)
+                    sock.sendall(body)
+                return self._read_response()
+            except OSError as exc:
                 self.close()
                 # A stale keep-alive connection fails before any response byte: retry once.
                 if attempt or not reused:
-                    raise
+                    if isinstance(exc, ConnectionLost):
+                        raise
+                    raise ConnectionLost(f"connection to the Runtime API lost: {exc}") from exc
         raise AssertionError("unreachable")
-
-    def _send_and_read(self, head: bytes, body: bytes) -> Response:
-        sock = self._sock
-        assert sock is not None
-        try:
-            if len(body) <= _SMALL_BODY:
-                sock.sendall(head + body)
-            else:
-                sock.sendall(head)
-                sock.sendall(body)
-            return self._read_response()
-        except ConnectionLost:
-            raise
-        except OSError as exc:
-            raise ConnectionLost(f"connection to the Runtime API lost: {exc}") from exc
 
     def _fill(self) -> None:
         assert self._sock is not None
@@ -181,13 +180,19 @@ class Connection:
             raise ConnectionLost("the Runtime API closed the connection")
         self._buf += data
 
-    def _read_response(self) -> Response:
+    def _read_response(self) -> "Response":
         buf = self._buf
         end = buf.find(_HEAD_END)
-        while end < 0:
-            self._fill()
-            end = buf.find(_HEAD_END)
-        lines = bytes(buf[:end]).decode("latin-1").split("\r\n")
+        if end < 0:
+            sock = self._sock
+            assert sock is not None
+            while end < 0:
+                data = sock.recv(_RECV)
+                if not data:
+                    raise ConnectionLost("the Runtime API closed the connection")
+                buf += data
+                end = buf.find(_HEAD_END)
+        lines = buf[:end].decode("latin-1").split("\r\n")
         del buf[: end + 4]
         try:
             status = int(lines[0].split(" ", 2)[1])
@@ -200,16 +205,23 @@ class Connection:
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
         body: bytes | memoryview
-        if headers.get("transfer-encoding", "").lower() == "chunked":
+        framing = headers.get("transfer-encoding")
+        if framing is not None and framing.lower() == "chunked":
             body = self._read_chunked()
         else:
-            body = self._read_exact(int(headers.get("content-length", "0")))
+            size = int(headers.get("content-length", "0"))
+            if len(buf) >= size:  # the usual case: the whole body came with the head
+                body = bytes(buf[:size])
+                del buf[:size]
+            else:
+                body = self._read_exact(size)
         self._used = True
-        if headers.get("connection", "").lower() == "close":
+        close = headers.get("connection")
+        if close is not None and close.lower() == "close":
             self.close()
         return Response(status, headers, body)
 
-    def _read_exact(self, size: int) -> bytes | memoryview:
+    def _read_exact(self, size: int) -> "bytes | memoryview":
         """Read a body of `size` bytes.
 
         Large bodies land in one reused buffer and come back as a view of it, valid until

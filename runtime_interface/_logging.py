@@ -6,8 +6,6 @@ installs our root handler right after `logging` finishes loading. Until then not
 of it is paid for; our own error lines are formatted here directly.
 """
 
-from __future__ import annotations
-
 import io
 import os
 import sys
@@ -33,7 +31,7 @@ class LogConfig:
 
     __slots__ = ("json", "level")
 
-    def __init__(self, log_format: str | None, log_level: str | None) -> None:
+    def __init__(self, log_format: "str | None", log_level: "str | None") -> None:
         self.json = (log_format or "").upper() == "JSON"
         level = (log_level or "").upper()
         level = "DEBUG" if level == "TRACE" else level
@@ -63,9 +61,9 @@ STATE = InvokeState()
 class LogSink:
     """Where log records and error lines go."""
 
-    config: LogConfig
+    config: "LogConfig"
 
-    def log(self, msg: str, frame_type: int | None = None) -> None:
+    def log(self, msg: str, frame_type: "int | None" = None) -> None:
         raise NotImplementedError
 
     def log_error(self, lines: list[str]) -> None:
@@ -78,10 +76,10 @@ class LogSink:
 class StdoutSink(LogSink):
     """Logs to stdout; an error's lines are joined with CR so CloudWatch keeps one event."""
 
-    def __init__(self, config: LogConfig) -> None:
+    def __init__(self, config: "LogConfig") -> None:
         self.config = config
 
-    def log(self, msg: str, frame_type: int | None = None) -> None:
+    def log(self, msg: str, frame_type: "int | None" = None) -> None:
         sys.stdout.write(msg)
 
     def log_error(self, lines: list[str]) -> None:
@@ -91,11 +89,11 @@ class StdoutSink(LogSink):
 class FramedSink(LogSink):
     """The _LAMBDA_TELEMETRY_LOG_FD protocol: type, length, timestamp (µs), message; big-endian."""
 
-    def __init__(self, fd: int, config: LogConfig) -> None:
+    def __init__(self, fd: int, config: "LogConfig") -> None:
         self.config = config
         self._file = io.FileIO(fd, "wb", closefd=True)
 
-    def log(self, msg: str, frame_type: int | None = None) -> None:
+    def log(self, msg: str, frame_type: "int | None" = None) -> None:
         data = msg.encode("utf-8", "backslashreplace")
         stamp = time.time_ns() // 1000
         head = (
@@ -112,7 +110,7 @@ class FramedSink(LogSink):
         self._file.close()
 
 
-def open_sink(environ: dict[str, str] | os._Environ[str], config: LogConfig) -> LogSink:
+def open_sink(environ: "dict[str, str] | os._Environ[str]", config: "LogConfig") -> "LogSink":
     """The telemetry fd sink when the platform gives one (and hide it from user code)."""
     fd = environ.pop("_LAMBDA_TELEMETRY_LOG_FD", None)
     if fd is not None and fd.isdigit():
@@ -139,7 +137,7 @@ def make_stdio_unbuffered() -> None:
         setattr(sys, name, wrapped)
 
 
-def error_lines(error: dict[str, Any], config: LogConfig) -> list[str]:
+def error_lines(error: "dict[str, Any]", config: "LogConfig") -> list[str]:
     """The uncaught-error log line, as awslambdaric prints it."""
     if config.json:
         stamp = time.strftime(JSON_DATEFMT, time.gmtime())
@@ -159,7 +157,7 @@ def error_lines(error: dict[str, Any], config: LogConfig) -> list[str]:
     return lines
 
 
-def format_line(config: LogConfig, levelname: str, message: str, logger: str = "root") -> str:
+def format_line(config: "LogConfig", levelname: str, message: str, logger: str = "root") -> str:
     """A record formatted as our root handler would, for lines emitted without `logging`."""
     now = time.time()
     if config.json:
@@ -175,13 +173,13 @@ def format_line(config: LogConfig, levelname: str, message: str, logger: str = "
     return f"[{levelname}]\t{stamp}.{int(now * 1000) % 1000:03d}Z\t{STATE.request_id}\t{message}\n"
 
 
-def level_enabled(config: LogConfig, levelname: str) -> bool:
+def level_enabled(config: "LogConfig", levelname: str) -> bool:
     """Would the root logger emit a record of this level (default level WARNING)?"""
     threshold = LEVELS[config.level] if config.level else 30
     return LEVELS[levelname] >= threshold
 
 
-def configure_logging_lazily(sink: LogSink) -> None:
+def configure_logging_lazily(sink: "LogSink") -> None:
     """Install our root handler now if `logging` is loaded, else when it first is."""
     if "logging" in sys.modules:
         _configure(sink)
@@ -189,7 +187,7 @@ def configure_logging_lazily(sink: LogSink) -> None:
         sys.meta_path.insert(0, _LoggingImportHook(lambda: _configure(sink)))
 
 
-def _configure(sink: LogSink) -> None:
+def _configure(sink: "LogSink") -> None:
     from . import _logsetup
 
     _logsetup.configure(sink)
@@ -198,10 +196,10 @@ def _configure(sink: LogSink) -> None:
 class _LoggingImportHook:
     """A meta path finder that fires once, after the `logging` module has executed."""
 
-    def __init__(self, on_load: Callable[[], None]) -> None:
+    def __init__(self, on_load: "Callable[[], None]") -> None:
         self._on_load = on_load
 
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+    def find_spec(self, name: str, path: "Any" = None, target: "Any" = None) -> "Any":
         if name != "logging":
             return None
         if self in sys.meta_path:
@@ -217,16 +215,16 @@ class _LoggingImportHook:
 
 
 class _NotifyingLoader:
-    def __init__(self, inner: Any, on_load: Callable[[], None]) -> None:
+    def __init__(self, inner: "Any", on_load: "Callable[[], None]") -> None:
         self._inner = inner
         self._on_load = on_load
 
-    def create_module(self, spec: Any) -> Any:
+    def create_module(self, spec: "Any") -> "Any":
         return self._inner.create_module(spec)
 
-    def exec_module(self, module: Any) -> None:
+    def exec_module(self, module: "Any") -> None:
         self._inner.exec_module(module)
         self._on_load()
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> "Any":
         return getattr(self._inner, name)

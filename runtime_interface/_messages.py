@@ -1,7 +1,5 @@
 """Typed wire messages: the invocation the API hands out, and the error a runtime posts."""
 
-from __future__ import annotations
-
 from . import _codec
 from . import protocol as p
 
@@ -26,7 +24,7 @@ class InvocationRequest:
         "trace_id",
     )
 
-    def __init__(self, headers: dict[str, str], body: bytes | memoryview) -> None:
+    def __init__(self, headers: dict[str, str], body: "bytes | memoryview") -> None:
         get = headers.get
         self.request_id: str = get("lambda-runtime-aws-request-id", "")
         deadline = get("lambda-runtime-deadline-ms", "")
@@ -42,7 +40,10 @@ class InvocationRequest:
 
     def is_json(self) -> bool:
         """True when the event is JSON (media type application/json, parameters ignored)."""
-        return self.content_type.partition(";")[0].strip().lower() == p.CONTENT_TYPE_JSON
+        kind = self.content_type
+        return kind == p.CONTENT_TYPE_JSON or (
+            kind.partition(";")[0].strip().lower() == p.CONTENT_TYPE_JSON
+        )
 
 
 class ErrorPayload:
@@ -54,9 +55,9 @@ class ErrorPayload:
         self,
         error_type: str,
         error_message: str,
-        stack_trace: list[str] | None = None,
+        stack_trace: "list[str] | None" = None,
         request_id: str = "",
-        xray_cause: dict[str, object] | None = None,
+        xray_cause: "dict[str, object] | None" = None,
     ) -> None:
         self.error_type = error_type
         self.error_message = error_message
@@ -75,7 +76,7 @@ class ErrorPayload:
     def to_json(self) -> bytes:
         return _codec.dumps(self.to_dict()).encode("utf-8", "surrogatepass")
 
-    def xray_header(self) -> str | None:
+    def xray_header(self) -> "str | None":
         """The X-Ray error cause as an ASCII-safe header value, or None when too large."""
         if self.xray_cause is None:
             return None
