@@ -29,6 +29,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if argv is None:  # the process's own command: done, skip the interpreter's teardown
                 _exit_now(status)
             return status
+    if args[:1] in (["emulate"], ["run"]):
+        from lambdabox.fastloop import register
+
+        register()  # --event-loop uvloop
     if args[:1] == ["emulate"]:
         from lambdabox.emulator.quick import quick_emulate
 

@@ -1,49 +1,77 @@
-"""The event loop the emulator serves on (`--event-loop`): asyncio's own, or uvloop's.
+"""The event loop the emulator serves on (`--event-loop`): asyncio's own, or another that
+the command line registers (`lambdabox.fastloop`: uvloop).
 
 asyncio's (the default) starts sooner: `lambdabox emulate` imports it with `ssl` hidden,
-since neither API speaks TLS. uvloop (`pip install 'lambdabox[uvloop]'`) answers warm
-invocations faster but imports `ssl` and itself first: `make bench` prints both, and the
-README says which wins what. The base images' aws-lambda-rie has only the standard
-library, so it always uses asyncio's.
+since neither API speaks TLS. uvloop answers warm invocations faster but imports `ssl`
+and itself first: `make bench` prints both. Only the standard library here: this module
+is bundled into the base images, whose aws-lambda-rie registers no other loop.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["LOOPS", "LoopUnavailable", "check", "import_asyncio_without_tls", "run"]
+__all__ = [
+    "LOOPS",
+    "LoopRunner",
+    "LoopUnavailable",
+    "check",
+    "import_asyncio_without_tls",
+    "register",
+    "run",
+]
 
 LOOPS = ("asyncio", "uvloop")
-T = TypeVar("T")
 
 
 class LoopUnavailable(RuntimeError):
-    """The chosen loop is not installed (the message names the fix)."""
+    """The chosen loop cannot be used here (the message names the fix)."""
+
+
+@dataclass(frozen=True)
+class LoopRunner:
+    """Another loop: whether it is installed, how to run a coroutine on it, and the fix
+    to name when it is not installed."""
+
+    available: Callable[[], bool]
+    run: Callable[[Coroutine[Any, Any, Any]], Any]
+    install_hint: str
+
+
+_runners: dict[str, LoopRunner] = {}
+
+
+def register(name: str, runner: LoopRunner) -> None:
+    """Make `--event-loop NAME` run on `runner` (done by the command line, at its edge)."""
+    _runners[name] = runner
 
 
 def check(loop: str) -> None:
     """Raise LoopUnavailable now (before anything starts) when `loop` cannot be used."""
-    if loop == "uvloop":
-        from importlib.util import find_spec
+    if loop == "asyncio":
+        return
+    runner = _runners.get(loop)
+    if runner is None:
+        raise LoopUnavailable(
+            f"--event-loop {loop} is not available in this emulator (the one bundled into "
+            "base images runs asyncio's loop only): leave --event-loop at asyncio"
+        )
+    if not runner.available():
+        raise LoopUnavailable(
+            f"--event-loop {loop} needs {runner.install_hint} (or leave --event-loop at asyncio)"
+        )
 
-        if find_spec("uvloop") is None:
-            raise LoopUnavailable(
-                "--event-loop uvloop needs uvloop: pip install 'lambdabox[uvloop]' "
-                "(or leave --event-loop at asyncio)"
-            )
 
-
-def run(main: Coroutine[Any, Any, T], loop: str) -> T:
+def run(main: Coroutine[Any, Any, Any], loop: str) -> Any:
     """Run `main` to completion on a new loop of kind `loop`, as `asyncio.run` does."""
-    if loop == "uvloop":
-        import uvloop
+    if loop == "asyncio":
+        import asyncio
 
-        return uvloop.run(main)
-    import asyncio
-
-    return asyncio.run(main)
+        return asyncio.run(main)
+    return _runners[loop].run(main)
 
 
 def import_asyncio_without_tls() -> None:

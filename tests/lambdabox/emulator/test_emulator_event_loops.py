@@ -127,3 +127,19 @@ def test_a_loop_that_is_not_installed_is_refused_with_the_fix() -> None:
     )
     assert proc.returncode == 1, proc.stderr
     assert "pip install 'lambdabox[uvloop]'" in proc.stderr
+
+
+def test_the_bundled_emulator_has_only_asyncio_s_loop() -> None:
+    """What the base images' aws-lambda-rie says: it registers no other loop."""
+    code = (
+        "from lambdabox.emulator.loops import LoopUnavailable, check\n"
+        "check('asyncio')\n"
+        "try:\n"
+        "    check('uvloop')\n"
+        "except LoopUnavailable as exc:\n"
+        "    print(exc)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "bundled into base images runs asyncio's loop only" in proc.stdout
