@@ -30,6 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _exit_now(status)
             return status
     if args[:1] in (["emulate"], ["run"]):
+        from lambdabox.emulator.startup import mark
+
+        mark("interpreter started")  # the start-up phases begin before any other import
         from lambdabox.fastloop import register
 
         register()  # --event-loop uvloop
