@@ -5,8 +5,15 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import requests
+
+INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 
 
 def free_port() -> int:
@@ -15,6 +22,20 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def first_invoke(port: int, timeout: float = 30) -> requests.Response:
+    """POST `{}` to the Invoke API on 127.0.0.1:`port` until the emulator answers (it may
+    still be starting); its answer. AssertionError after `timeout` seconds."""
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return requests.post(f"http://127.0.0.1:{port}{INVOKE_PATH}", json={}, timeout=20)
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline, "the emulator never answered"
+            time.sleep(0.01)
 
 
 def emulate_command(port: int, runtime: Sequence[str], *options: str) -> list[str]:

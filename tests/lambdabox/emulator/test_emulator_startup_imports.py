@@ -9,15 +9,11 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import requests
-
-from lambdabox.testing.processes import emulate_command, free_port
+from lambdabox.testing.processes import emulate_command, first_invoke, free_port
 
 APP = Path(__file__).resolve().parents[2] / "scenarios" / "emulator"
-INVOKE = "/2015-03-31/functions/function/invocations"
 MARK = "lambdabox emulate: start-up "
 
 NOT_BEFORE_FIRST_ANSWER = {
@@ -49,14 +45,7 @@ def _imported_before_first_answer(init: str) -> tuple[list[str], set[str]]:
         command, cwd=APP, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                answer = requests.post(f"http://127.0.0.1:{port}{INVOKE}", json={}, timeout=20)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, "the emulator never answered"
-                time.sleep(0.01)
+        answer = first_invoke(port)
         assert answer.status_code == 200
         maps = Path(f"/proc/{proc.pid}/maps").read_text()
     finally:

@@ -11,12 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-import requests
-
-from lambdabox.testing.processes import emulate_command, free_port
+from lambdabox.testing.processes import emulate_command, first_invoke, free_port
 
 APP = Path(__file__).resolve().parents[2] / "scenarios" / "emulator"
-INVOKE = "/2015-03-31/functions/function/invocations"
 PREFIX = "lambdabox emulate: start-up "
 
 
@@ -32,14 +29,7 @@ def _phases(init: str) -> tuple[float, float, list[tuple[str, float]]]:
         command, cwd=APP, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     try:
-        deadline = spawned + 30
-        while True:
-            try:
-                answer = requests.post(f"http://127.0.0.1:{port}{INVOKE}", json={}, timeout=20)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, "the emulator never answered"
-                time.sleep(0.01)
+        answer = first_invoke(port)
         answered = time.monotonic()
         assert answer.status_code == 200
     finally:
