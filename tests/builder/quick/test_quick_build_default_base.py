@@ -12,16 +12,13 @@ content of a bundled file, so no new base is built.
 
 from __future__ import annotations
 
-import json
 import marshal
 import os
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -178,27 +175,17 @@ def test_the_cache_variable_pointing_elsewhere_takes_the_full_path(
 
 
 def test_watch_with_the_default_base_rebuilds_on_the_fast_path(
-    default_project: Path, capsys: pytest.CaptureFixture[str]
+    default_project: Path,
+    capsys: pytest.CaptureFixture[str],
+    watch: Callable[[list[str]], Any],
 ) -> None:
-    argv = [sys.executable, "-m", "lambdabox", *ARGV, "--json", "--watch"]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    try:
-        digests = [json.loads(proc.stdout.readline())["digest"]]
-        for n in range(2):
-            time.sleep(0.05)
-            edit(default_project, 10 + n)
-            digests.append(json.loads(proc.stdout.readline())["digest"])
-        proc.send_signal(signal.SIGINT)
-        proc.wait(30)
-        err = proc.stderr.read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(30)
-        proc.stdout.close()
-        proc.stderr.close()
+    watching = watch([*ARGV, "--json", "--watch"])
+    digests = [watching.summary()["digest"]]
+    for n in range(2):
+        time.sleep(0.05)
+        edit(default_project, 10 + n)
+        digests.append(watching.summary()["digest"])
+    err = watching.stop()
     assert err.count(FAST) == 2, err
     assert len(set(digests)) == 3
     assert full_main([*ARGV, "--output", "full"]) == 0

@@ -3,12 +3,10 @@ the full path gives for the same code."""
 
 from __future__ import annotations
 
-import json
-import signal
-import subprocess
-import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,29 +16,19 @@ from lambdabox.cli import main as full_main
 ARGV = ["build", "src", "--handler", "app.handler", "--base", "base", "--cache", "cache"]
 
 
-def test_watch_rebuilds_on_the_fast_path(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    argv = [sys.executable, "-m", "lambdabox", *ARGV, "--output", "out", "--json", "--watch"]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    try:
-        first = json.loads(proc.stdout.readline())
-        digests = []
-        for n in range(3):
-            time.sleep(0.05)
-            (project / "src" / "app.py").write_text(f"def handler(e, c):\n    return {n}\n")
-            summary = json.loads(proc.stdout.readline())
-            assert [layer["cached"] for layer in summary["layers"]] == [False]
-            digests.append(summary["digest"])
-        proc.send_signal(signal.SIGINT)
-        proc.wait(30)
-        err = proc.stderr.read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(30)
-        proc.stdout.close()
-        proc.stderr.close()
+def test_watch_rebuilds_on_the_fast_path(
+    project: Path, capsys: pytest.CaptureFixture[str], watch: Callable[[list[str]], Any]
+) -> None:
+    watching = watch([*ARGV, "--output", "out", "--json", "--watch"])
+    first = watching.summary()
+    digests = []
+    for n in range(3):
+        time.sleep(0.05)
+        (project / "src" / "app.py").write_text(f"def handler(e, c):\n    return {n}\n")
+        summary = watching.summary()
+        assert [layer["cached"] for layer in summary["layers"]] == [False]
+        digests.append(summary["digest"])
+    err = watching.stop()
     assert err.count("(code-only change: fast path)") == 3, err
     assert first["digest"] not in digests
     assert len(set(digests)) == 3
