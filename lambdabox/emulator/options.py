@@ -14,6 +14,8 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lambdabox.emulator.loops import LOOPS
+
 __all__ = [
     "Option",
     "OptionError",
@@ -163,7 +165,7 @@ def common_options(default_listen: str, what: str) -> tuple[Option, ...]:
             "the event loop to serve on: asyncio's (default; the sooner first answer) or "
             "uvloop (more warm invocations per second; pip install 'lambdabox[uvloop]')",
             "asyncio",
-            choices=("asyncio", "uvloop"),
+            choices=LOOPS,
         ),
         Option(
             ("--state-dir",),
