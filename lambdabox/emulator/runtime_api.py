@@ -153,11 +153,7 @@ class RuntimeAPI:
             outcome = self._response_outcome(request, body)
         else:
             outcome = self._error_outcome(request, body)
-        if inv.settle(outcome):
-            # The caller's answer goes out first (its task was woken by settle, and runs
-            # in the loop's next turn, ahead of this one): the 202 wakes the runtime,
-            # which would otherwise take the CPU from the answer.
-            await asyncio.sleep(0)
+        inv.settle(outcome)
         responder.send(202, _JSON, _ACCEPTED)
 
     async def _relay(self, request: Request, responder: Responder, inv: Invocation) -> None:
