@@ -28,7 +28,7 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
     lambdabox, ours = _venvs.lambdabox_command(), _venvs.lambdabox_python()
     rounds, cold_reps, count = (2, 2, 300) if quick else (5, 3, 2000)
     cold = {k: Figure("ms") for k in ("rie", "lazy", "eager", "floor", "lazy-uvloop")}
-    warm = {k: Figure("/s") for k in ("rie", "ours", "ours-uvloop")}
+    warm = {k: Figure("/s") for k in ("rie", "ours", "ours-uvloop", "floor")}
     p50 = {k: Figure("ms") for k in ("rie", "ours", "floor", "ours-uvloop")}
     phases: dict[str, list[dict[str, float]]] = {"rie": [], "lazy": [], "eager": []}
 
@@ -52,11 +52,12 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
                 if kind in phases and marks:
                     phases[kind].append({**marks, ANSWER: ms})
             figure.add(statistics.median(samples))
-        for kind, side in (("rie", "rie"), ("eager", "ours"), ("eager-uvloop", "ours-uvloop")):
+        for kind, side in WARM_SIDES:
             port = free_port()
             samples = process_mode.warm(command(kind, port), port, EVENT, count)
             warm[side].add(_per_s(samples))
-            p50[side].add(statistics.median(samples))
+            if side != "floor":
+                p50[side].add(statistics.median(samples))
         p50["floor"].add(statistics.median(caller.floor_latencies(EVENT, count)))
 
     table = Table(
@@ -68,6 +69,8 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
     table.row("cold start floor: stdlib-only first answer vs RIE", cold["floor"], cold["rie"])
     table.row("cold start, lazy, --event-loop uvloop vs RIE", cold["lazy-uvloop"], cold["rie"])
     table.row("warm invokes/s", warm["ours"], warm["rie"], at_least(2.0))
+    table.row("warm invokes/s floor: stdlib-only relay vs RIE", warm["floor"], warm["rie"])
+    table.row("warm invokes/s vs the stdlib-only relay floor", warm["ours"], warm["floor"])
     table.row("warm invokes/s, --event-loop uvloop", warm["ours-uvloop"], warm["rie"])
     table.row("warm invokes/s, uvloop vs asyncio's loop", warm["ours-uvloop"], warm["ours"])
     table.row("warm invoke p50 vs RIE", p50["ours"], p50["rie"])
@@ -88,8 +91,9 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
             results.update({f"{kind}_phase_{n}_ms": ms for n, ms in medians.items()})
     table.note(
         "aws-lambda-rie starts its runtime on the first invoke (lazy, its only mode); "
-        "emulate's default starts it with the emulator (eager). The floor is "
-        "bench/first_answer_floor.py: Python + socket + our runtime, lazy, happy path only."
+        "emulate's default starts it with the emulator (eager). The floors are "
+        "bench/relay_floor.py: Python + blocking sockets + our runtime, happy path only; "
+        "the loopback floor is two round trips to a bare echo server."
     )
     for name, fig in (
         *((f"cold_{k}_ms", f) for k, f in cold.items()),
@@ -100,6 +104,12 @@ def process_mode_table(quick: bool, results: dict[str, float]) -> Table:
     return table
 
 
+WARM_SIDES = (
+    ("rie", "rie"),
+    ("eager", "ours"),
+    ("eager-uvloop", "ours-uvloop"),
+    ("floor", "floor"),
+)
 ANSWER = "first answer at the caller"
 BREAKDOWN = {  # (what, from phase, to phase): the per-phase breakdown of a cold start
     "ours": (
