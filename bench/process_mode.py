@@ -51,11 +51,11 @@ def rie_command(rie: Path, ric_python: Path, port: int, phases: bool = False) ->
     ]
 
 
-FLOOR = Path(__file__).resolve().parent / "first_answer_floor.py"
+FLOOR = Path(__file__).resolve().parent / "relay_floor.py"
 
 
 def floor_command(python: Path, port: int) -> list[str]:
-    """The stdlib-only first answer (bench/first_answer_floor.py), lazy, our runtime."""
+    """The stdlib-only first answer (bench/relay_floor.py), lazy, our runtime."""
     command = [str(python), str(FLOOR), str(port), str(free_port()), "--"]
     return [*command, str(python), "-m", "runtime_interface", "echo.handler"]
 
