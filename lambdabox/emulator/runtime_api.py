@@ -17,7 +17,7 @@ from lambdabox.emulator.invocation import Invocation, Outcome
 from runtime_interface import protocol as p
 
 if TYPE_CHECKING:
-    from lambdabox.emulator.environment_lifecycle import EnvironmentLifecycle
+    from lambdabox.emulator.environment.lifecycle import EnvironmentLifecycle
 
 _JSON = [("Content-Type", "application/json")]
 _ACCEPTED = b'{"status":"OK"}'

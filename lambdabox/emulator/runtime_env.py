@@ -14,7 +14,7 @@ def runtime_environment(config: EmulatorConfig, base: dict[str, str]) -> dict[st
     env.setdefault("AWS_LAMBDA_FUNCTION_VERSION", fn.version)
     env.setdefault("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", str(fn.memory_mb))
     env.setdefault("AWS_LAMBDA_LOG_GROUP_NAME", fn.log_group_name)
-    if fn.log_stream:  # else each environment names its own (environment_lifecycle)
+    if fn.log_stream:  # else each environment names its own (environment.lifecycle)
         env.setdefault("AWS_LAMBDA_LOG_STREAM_NAME", fn.log_stream)
     env.setdefault("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
     env.setdefault("AWS_REGION", fn.region)

@@ -14,7 +14,7 @@ import requests
 from lambdabox.testing.emulator import emulator, python_runtime
 from lambdabox.testing.processes import emulate_command, free_port
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
 
 
 def test_lazy_init_starts_the_runtime_on_first_invoke() -> None:

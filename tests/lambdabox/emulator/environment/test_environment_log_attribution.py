@@ -7,7 +7,7 @@ import asyncio
 import calendar
 import time
 
-from lambdabox.emulator.environment_lifecycle import EnvironmentLifecycle, Launch
+from lambdabox.emulator.environment.lifecycle import EnvironmentLifecycle, Launch
 from lambdabox.emulator.invocation import Invocation
 from lambdabox.emulator.logstamps import parse_stamp, split_stamp
 from lambdabox.emulator.reports import Reporter

@@ -2,7 +2,7 @@
 
 `EnvironmentSandbox` holds the environment's `RuntimeAPIGuard` and `Confinement` and tells
 them, each time the runtime starts, which processes are the environment's: the runtime's and
-its extensions'. The lifecycle in `environment_lifecycle` drives it.
+its extensions'. The lifecycle in `lifecycle` drives it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """One execution environment: a runtime process, its own Runtime API endpoint, its lifecycle.
 
 Every invocation handed to the environment is answered exactly once. The states, starting
-and stopping the runtime are in `environment_lifecycle`; this module runs invocations.
+and stopping the runtime are in `lifecycle`; this module runs invocations.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from lambdabox.emulator.environment_lifecycle import (
+from lambdabox.emulator.environment.lifecycle import (
     KILL_GRACE_WITH_EXTENSIONS_S,
     EnvironmentLifecycle,
     Launch,
@@ -18,7 +18,7 @@ from lambdabox.emulator.environment_lifecycle import (
 )
 from lambdabox.emulator.invocation import Invocation, Outcome
 
-# Also importable from here, as before the split into environment_lifecycle.
+# Also importable from here and from the package, as before the split into lifecycle.
 __all__ = ["KILL_GRACE_WITH_EXTENSIONS_S", "Environment", "Launch", "State"]
 
 

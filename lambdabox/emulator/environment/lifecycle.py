@@ -3,7 +3,7 @@
 States: NEW -> INITIALIZING -> READY; any failure (init error, crash, timeout) -> DEAD,
 and the next invocation initialises a fresh process ("suppressed init", as the service
 does). Starting, init (with its timeout), the runtime's death and stopping live here
-(the sandbox in `environment_sandbox`); the invocations run by `environment.Environment`.
+(the sandbox in `sandbox`); the invocations run by `invoking.Environment`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from lambdabox.emulator import prestart, startup
 from lambdabox.emulator.config import log_stream_name
 from lambdabox.emulator.driver import RuntimeHandle
-from lambdabox.emulator.environment_sandbox import EnvironmentSandbox
+from lambdabox.emulator.environment.sandbox import EnvironmentSandbox
 from lambdabox.emulator.httpserver import RUNTIME_API, HTTPServer
 from lambdabox.emulator.invocation import Invocation, Outcome
 from lambdabox.emulator.launch import Launch
