@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.relay_floor import content_length
+
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,11 +89,7 @@ class _Echo(asyncio.Protocol):
         self.buffer += data
         while b"\r\n\r\n" in self.buffer:
             head, _, rest = self.buffer.partition(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
+            length = content_length(head)
             if len(rest) < length:
                 return
             body, self.buffer = rest[:length], rest[length:]

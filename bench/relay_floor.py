@@ -20,6 +20,15 @@ import sys
 _FUNCTION_ARN = b"arn:aws:lambda:us-east-1:012345678912:function:function"
 
 
+def content_length(head: bytes) -> int:
+    """A request or response head's Content-Length (0 when it has none)."""
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value)
+    return 0
+
+
 class _Peer:
     """One connection's requests: (head, body), each with a Content-Length body or none."""
 
@@ -36,11 +45,7 @@ class _Peer:
                 raise ConnectionError("peer closed")
             data += chunk
         head, _, rest = data.partition(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
+        length = content_length(head)
         while len(rest) < length:
             chunk = self.conn.recv(65536)
             if not chunk:
