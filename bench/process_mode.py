@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -113,7 +114,12 @@ def running(command: Sequence[str], port: int, cwd: Path = HANDLERS) -> Iterator
             yield run
         finally:
             proc.terminate()
-            proc.wait(10)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                sys.stderr.write(f"bench: {command[1]} ignored SIGTERM for 10 s: killed\n")
+                proc.kill()
+                proc.wait()
             err.seek(0)
             text = err.read().decode("utf-8", "replace")
             run.phases = parse_phases(text, started) or rie_phases(text, wall)

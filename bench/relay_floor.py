@@ -84,15 +84,24 @@ def _relay(caller: _Peer, runtime: _Peer, event: bytes, number: int) -> None:
     )
 
 
+def _stop(children: list[int]) -> None:
+    """SIGTERM: kill the runtime and end at once, whatever call is under way."""
+    for pid in children:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    os._exit(0)
+
+
 def main() -> int:
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so the runtime is stopped too
+    children: list[int] = []
+    signal.signal(signal.SIGTERM, lambda *_: _stop(children))
     port, api_port = int(sys.argv[1]), int(sys.argv[2])
     command = sys.argv[sys.argv.index("--") + 1 :]
     invoke, api = _listen(port), _listen(api_port)
     caller = _Peer(invoke.accept()[0])
     _head, event = caller.request()
     env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{api_port}")
-    pid = os.posix_spawnp(command[0], command, env)
+    children.append(os.posix_spawnp(command[0], command, env))
     try:
         runtime = _Peer(api.accept()[0])
         number = 0
@@ -106,8 +115,7 @@ def main() -> int:
                 caller = _Peer(invoke.accept()[0])
                 _head, event = caller.request()
     finally:
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
+        _stop(children)
 
 
 if __name__ == "__main__":
