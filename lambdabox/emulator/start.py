@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lambdabox.emulator.config import (
     ConfigError,
@@ -74,12 +74,35 @@ _EXAMPLES = {
 }
 
 
-def build_config(args: Arguments, environ: Mapping[str, str]) -> EmulatorConfig:
+def function_environ(args: Arguments, environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` with --timeout and --memory-size applied: they set the function's variables."""
     env = dict(environ)
     if args.timeout is not None:
         env["AWS_LAMBDA_FUNCTION_TIMEOUT"] = str(args.timeout)
     if args.memory_size is not None:
         env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(args.memory_size)
+    return env
+
+
+def common_fields(args: Arguments) -> dict[str, Any]:
+    """The EmulatorConfig fields set by the options `emulate` and `run` share
+    (`options.common_options`), but for the addresses and the log level."""
+    if args.max_concurrency < 1:
+        raise ConfigError("--max-concurrency must be at least 1")
+    return {
+        "max_concurrency": args.max_concurrency,
+        "eager_init": args.init == "eager",
+        "retry_delay_scale": args.retry_delay_scale,
+        "state_dir": args.state_dir,
+        "drain_timeout_s": args.drain_timeout,
+        "runtime_api_peers": args.runtime_api_peers,
+        "max_connections": args.max_connections,
+        "idle_timeout_s": args.idle_timeout,
+    }
+
+
+def build_config(args: Arguments, environ: Mapping[str, str]) -> EmulatorConfig:
+    env = function_environ(args, environ)
     flags, command = split_command(args.command)
     log_level = args.log_level
     if "log_level" in flags:
@@ -92,8 +115,6 @@ def build_config(args: Arguments, environ: Mapping[str, str]) -> EmulatorConfig:
     invoke_host, invoke_port = split_address(listen, "--runtime-interface-emulator-address")
     api_address = flags.get("runtime_api_address", args.runtime_api_address)
     api_host, api_port = split_address(api_address, "--runtime-api-address")
-    if args.max_concurrency < 1:
-        raise ConfigError("--max-concurrency must be at least 1")
     return EmulatorConfig(
         command=argv,
         cwd=cwd,
@@ -104,17 +125,10 @@ def build_config(args: Arguments, environ: Mapping[str, str]) -> EmulatorConfig:
         invoke_port=invoke_port,
         runtime_api_host=api_host,
         runtime_api_port=api_port,
-        max_concurrency=args.max_concurrency,
         runtime_concurrency=runtime_concurrency(env.get("AWS_LAMBDA_MAX_CONCURRENCY", "")),
-        eager_init=args.init == "eager",
         log_level=log_level,
         extensions_dir=args.extensions_dir,
-        retry_delay_scale=args.retry_delay_scale,
-        state_dir=args.state_dir,
-        drain_timeout_s=args.drain_timeout,
-        runtime_api_peers=args.runtime_api_peers,
-        max_connections=args.max_connections,
-        idle_timeout_s=args.idle_timeout,
+        **common_fields(args),
     )
 
 

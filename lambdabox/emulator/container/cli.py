@@ -20,6 +20,7 @@ from lambdabox.emulator.config import (
     timeout_and_memory,
 )
 from lambdabox.emulator.container.driver import ContainerDriver, default_client, describe_error
+from lambdabox.emulator.start import common_fields, function_environ
 
 DESCRIPTION = """\
 Run a function image as Lambda does: each execution environment is a container of IMAGE
@@ -88,15 +89,10 @@ def build_config(
 ) -> EmulatorConfig:
     """The emulator's settings, with a ContainerDriver as its runtime."""
     extra = _parse_env(args.env)
-    env = {**environ, **extra}  # --env may set the function's variables too
-    if args.timeout is not None:
-        env["AWS_LAMBDA_FUNCTION_TIMEOUT"] = str(args.timeout)
-    if args.memory_size is not None:
-        env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(args.memory_size)
+    env = function_environ(args, {**environ, **extra})  # --env may set them too
     if args.function_name:
         env["AWS_LAMBDA_FUNCTION_NAME"] = args.function_name
-    if args.max_concurrency < 1:
-        raise ConfigError("--max-concurrency must be at least 1")
+    fields = common_fields(args)
     user = args.user.strip()
     if not user or not all(part.isdigit() for part in user.split(":")) or user.count(":") > 1:
         raise ConfigError(f"--user takes UID or UID:GID (numbers), not {args.user!r}")
@@ -122,17 +118,10 @@ def build_config(
         invoke_port=invoke_port,
         runtime_api_host=api_host,
         runtime_api_port=api_port,
-        max_concurrency=args.max_concurrency,
         runtime_concurrency=concurrency,
-        eager_init=args.init == "eager",
         log_level=args.log_level,
         driver=driver,
-        retry_delay_scale=args.retry_delay_scale,
-        state_dir=args.state_dir,
-        drain_timeout_s=args.drain_timeout,
-        runtime_api_peers=args.runtime_api_peers,
-        max_connections=args.max_connections,
-        idle_timeout_s=args.idle_timeout,
+        **fields,
     )
 
 
