@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if argv is None:  # the process's own command: done, skip the interpreter's teardown
                 _exit_now(status)
             return status
-    if args[:1] in (["emulate"], ["run"]):
+    if args[:1] in (["emulate"], ["run"], ["up"]):
         from lambdabox.emulator.startup import mark
 
         mark("interpreter started")  # the start-up phases begin before any other import

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
+
+from lambdabox.emulator import loops
+from lambdabox.emulator.cli import add_option
+from lambdabox.emulator.options import EVENT_LOOP
 
 DESCRIPTION = """\
 Run every function of a SAM/CloudFormation template with its triggers, until Ctrl-C or
@@ -130,6 +133,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-watch", action="store_true", help="do not reload on template or code edits"
     )
     parser.add_argument("--json", action="store_true", help="print the listing as JSON")
+    add_option(parser, EVENT_LOOP)
     parser.add_argument(
         "--log-level",
         default="warn",
@@ -190,6 +194,11 @@ def run(args: argparse.Namespace) -> int:
     if problem is not None:
         _say(f"usage: {problem}")
         return 2
+    try:
+        loops.check(args.event_loop)
+    except loops.LoopUnavailable as exc:
+        _say(str(exc))
+        return 1
     out = sys.stderr if args.json else sys.stdout
 
     def echo(text: str) -> None:
@@ -202,7 +211,8 @@ def run(args: argparse.Namespace) -> int:
         _say(str(exc))
         return 1
     try:
-        return asyncio.run(serve(config, args.json, _say))
+        status: int = loops.run(serve(config, args.json, _say), args.event_loop)
+        return status
     except (TemplateError, AppError) as exc:
         _say(str(exc))
         return 1

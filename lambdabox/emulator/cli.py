@@ -20,6 +20,7 @@ __all__ = [
     "RIE_FLAGS",
     "add_arguments",
     "add_common_arguments",
+    "add_option",
     "build_config",
     "default_listen",
     "run",
@@ -53,12 +54,12 @@ exit statuses: 0 stopped by SIGINT/SIGTERM, 1 could not start, 2 usage error."""
 def add_common_arguments(parser: argparse.ArgumentParser, default_listen: str, what: str) -> None:
     """Options `emulate` and `run` share; `what` names an environment in the help."""
     for option in common_options(default_listen, what):
-        _add(parser, option)
+        add_option(parser, option)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     for option in emulate_options(default_listen()):
-        _add(parser, option)
+        add_option(parser, option)
     parser.add_argument(
         "command",
         nargs=argparse.REMAINDER,
@@ -66,7 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add(parser: argparse.ArgumentParser, option: Option) -> None:
+def add_option(parser: argparse.ArgumentParser, option: Option) -> None:
+    """`option` (from the `options` table) as an argparse argument of `parser`."""
     help_text = argparse.SUPPRESS if option.hidden else option.help
     if option.switch:
         parser.add_argument(*option.flags, dest=option.dest, action="store_true", help=help_text)

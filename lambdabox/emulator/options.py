@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from lambdabox.emulator.loops import LOOPS
 
 __all__ = [
+    "EVENT_LOOP",
     "Option",
     "OptionError",
     "common_options",
@@ -42,6 +43,17 @@ class Option:
     choices: tuple[str, ...] = ()
     switch: bool = False  # store_true: no value
     hidden: bool = False  # left out of --help
+
+
+EVENT_LOOP = Option(
+    ("--event-loop",),
+    "event_loop",
+    "the event loop to serve on: asyncio's (default; the sooner first answer) or "
+    "uvloop (more warm invocations per second; pip install 'lambdabox[uvloop]')",
+    "asyncio",
+    choices=LOOPS,
+)
+"""`--event-loop`, in `emulate`'s, `run`'s and `up`'s command lines."""
 
 
 def positive(text: str) -> float:
@@ -159,14 +171,7 @@ def common_options(default_listen: str, what: str) -> tuple[Option, ...]:
             "X",
             positive,
         ),
-        Option(
-            ("--event-loop",),
-            "event_loop",
-            "the event loop to serve on: asyncio's (default; the sooner first answer) or "
-            "uvloop (more warm invocations per second; pip install 'lambdabox[uvloop]')",
-            "asyncio",
-            choices=LOOPS,
-        ),
+        EVENT_LOOP,
         Option(
             ("--state-dir",),
             "state_dir",

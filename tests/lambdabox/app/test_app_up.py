@@ -136,6 +136,20 @@ def test_one_function_from_flags(tmp_path: Path, start_up: Callable[..., UpProce
     assert up.stop() == 0
 
 
+def test_up_serves_on_uvloop_when_asked(tmp_path: Path, start_up: Callable[..., UpProcess]) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.py").write_text("def go(event, context):\n    return event\n")
+    default = start_up("--handler", "main.go", "--code", "src", cwd=tmp_path)
+    assert default.invoke("Function", {"loop": "asyncio"}) == {"loop": "asyncio"}
+    assert "uvloop" not in Path(f"/proc/{default.proc.pid}/maps").read_text()
+    assert default.stop() == 0
+    up = start_up("--handler", "main.go", "--code", "src", "--event-loop", "uvloop", cwd=tmp_path)
+    assert up.invoke("Function", {"loop": "uvloop"}) == {"loop": "uvloop"}
+    assert "uvloop" in Path(f"/proc/{up.proc.pid}/maps").read_text()  # its loop is loaded
+    assert up.stop() == 0
+    assert "[Function] REPORT RequestId:" in up.stderr()
+
+
 def _up(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     argv = [sys.executable, "-m", "lambdabox", "up", *args, "--port", "0", "--no-watch"]
     return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
