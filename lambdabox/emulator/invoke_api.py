@@ -7,13 +7,16 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote
 
-from lambdabox.emulator.asyncinvoke import AsyncInvoker, Journal
 from lambdabox.emulator.config import FunctionConfig
 from lambdabox.emulator.httpserver import BodyTooLarge, Request, Responder
 from lambdabox.emulator.invocation import Invocation, Outcome
 from lambdabox.emulator.pool import Pool, TooManyRequests
+
+if TYPE_CHECKING:
+    from lambdabox.emulator.asyncinvoke import AsyncInvoker
 
 MAX_REQUEST_BYTES = 6 * 1024 * 1024  # 6291456: the service's synchronous request limit
 MAX_EVENT_REQUEST_BYTES = 256 * 1024
@@ -39,26 +42,54 @@ class InvokeAPI:
     """POST /2015-03-31/functions/{name}/invocations, plus Event queueing and DryRun."""
 
     def __init__(
-        self, pool: Pool, function: FunctionConfig, asynchronous: AsyncInvoker | None = None
+        self,
+        pool: Pool,
+        function: FunctionConfig,
+        asynchronous: AsyncInvoker | Callable[[], AsyncInvoker] | None = None,
     ) -> None:
+        """`asynchronous`: the Event queue, or what makes it when the first Event
+        invocation comes (then `lambdabox.emulator.asyncinvoke` is imported only then);
+        by default an in-memory queue, made then."""
         self._pool = pool
         self._function = function
-        self._async = asynchronous or AsyncInvoker(pool, function, Journal(None, function.name))
+        self._async: AsyncInvoker | None = None
+        self._make_async = self._in_memory_queue
+        if callable(asynchronous):
+            self._make_async = asynchronous
+        elif asynchronous is not None:
+            self._async = asynchronous
+        self._workers = 0
         self.on_first_answer: Callable[[], None] | None = None
         """Called once, after the first synchronous answer (start-up phases at debug)."""
 
+    def _in_memory_queue(self) -> AsyncInvoker:
+        from lambdabox.emulator.asyncinvoke import AsyncInvoker, Journal
+
+        return AsyncInvoker(self._pool, self._function, Journal(None, self._function.name))
+
     def start_event_workers(self, count: int) -> None:
-        """Resume journalled Event invocations and start `count` workers."""
-        self._async.start(count)
+        """Resume journalled Event invocations and start `count` workers: now when the
+        queue was given, else once the first Event invocation makes it."""
+        self._workers = count
+        if self._async is not None:
+            self._async.start(count)
+
+    def _queue(self) -> AsyncInvoker:
+        if self._async is None:
+            self._async = self._make_async()
+            if self._workers:  # else start_event_workers starts it
+                self._async.start(self._workers)
+        return self._async
 
     async def close(self) -> None:
         """Drain queued Event invocations for a bounded time, then stop."""
-        await self._async.close()
+        if self._async is not None:
+            await self._async.close()
 
     async def accept_event(self, inv: Invocation) -> None:
         """Take an Event invocation: journalled now, run with the service's asynchronous
         semantics (retries, event age, destinations) by `lambdabox.emulator.asyncinvoke`."""
-        await self._async.accept(inv)
+        await self._queue().accept(inv)
 
     async def handle(self, request: Request, responder: Responder) -> None:
         path = request.path

@@ -11,9 +11,9 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lambdabox.emulator import prestart, startup
-from lambdabox.emulator.asyncinvoke import AsyncInvoker, Journal
 from lambdabox.emulator.config import EmulatorConfig
 from lambdabox.emulator.driver import ProcessDriver
 from lambdabox.emulator.environment import Launch
@@ -22,6 +22,9 @@ from lambdabox.emulator.invoke_api import InvokeAPI
 from lambdabox.emulator.loglevel import DEBUG, INFO, WARN, Handler, logged_handler, parse_level
 from lambdabox.emulator.pool import Pool
 from lambdabox.emulator.runtime_env import runtime_environment
+
+if TYPE_CHECKING:
+    from lambdabox.emulator.asyncinvoke import AsyncInvoker
 
 __all__ = ["Emulator", "runtime_environment"]
 
@@ -79,19 +82,10 @@ class Emulator:
             init_timeout_s=config.init_timeout_s,
             log=self._log,
         )
-        journal = Journal(
-            Path(config.state_dir) if config.state_dir else None, config.function.name
-        )
-        asynchronous = AsyncInvoker(
-            self.pool,
-            config.function,
-            journal,
-            destinations=config.destinations,
-            retry_delay_scale=config.retry_delay_scale,
-            drain_s=config.drain_timeout_s,
-            warn=lambda line: self.note(WARN, line),
-        )
-        self.invoke_api = InvokeAPI(self.pool, config.function, asynchronous)
+        # A journal to resume is opened now (its errors stop the start); otherwise the
+        # Event queue is made by the first Event invocation.
+        queue = self._event_queue() if config.state_dir else self._event_queue
+        self.invoke_api = InvokeAPI(self.pool, config.function, queue)
         self._prewarm: asyncio.Future[None] | None = None
         handle: Handler = self.invoke_api.handle
         if debug is not None:
@@ -106,6 +100,24 @@ class Emulator:
         )
         if self.level <= DEBUG:
             self.invoke_api.on_first_answer = self._print_phases
+
+    def _event_queue(self) -> AsyncInvoker:
+        """The Event queue (`asyncinvoke`, not imported on the way to a first answer)."""
+        from lambdabox.emulator.asyncinvoke import AsyncInvoker, Journal
+
+        config = self.config
+        journal = Journal(
+            Path(config.state_dir) if config.state_dir else None, config.function.name
+        )
+        return AsyncInvoker(
+            self.pool,
+            config.function,
+            journal,
+            destinations=config.destinations,
+            retry_delay_scale=config.retry_delay_scale,
+            drain_s=config.drain_timeout_s,
+            warn=lambda line: self.note(WARN, line),
+        )
 
     def _print_phases(self) -> None:
         startup.mark("first answer sent")

@@ -197,14 +197,14 @@ def _serve(config: EmulatorConfig, event_loop: str) -> int:
     if event_loop == "asyncio":
         loops.import_asyncio_without_tls()
 
-    from lambdabox.emulator.asyncinvoke import JournalError
     from lambdabox.emulator.server import Emulator
     from lambdabox.emulator.startup import mark
+    from lambdabox.emulator.statedir import StateDirError
 
     mark("emulator imported")
     try:
         emulator = Emulator(config)
-    except JournalError as exc:
+    except StateDirError as exc:  # its journal (asyncinvoke.JournalError)
         sys.stderr.write(f"lambdabox emulate: {exc}\n")
         return 1
 

@@ -43,8 +43,9 @@ CREATE TABLE IF NOT EXISTS events (
 """
 
 
-class JournalError(RuntimeError):
-    """The journal cannot be opened (the message names the folder and the fix)."""
+class JournalError(statedir.StateDirError):
+    """The journal cannot be opened (the message names the folder and the fix). A kind of
+    StateDirError: the command lines catch that one, without importing this package."""
 
 
 @dataclass(frozen=True)

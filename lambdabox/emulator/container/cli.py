@@ -209,13 +209,13 @@ def _run(args: argparse.Namespace) -> int:
     client.close()
     mark("docker client and image checked")
     from lambdabox.emulator import loops
-    from lambdabox.emulator.asyncinvoke import JournalError
     from lambdabox.emulator.server import Emulator
+    from lambdabox.emulator.statedir import StateDirError
 
     mark("emulator imported")
     try:
         emulator = Emulator(config)
-    except JournalError as exc:
+    except StateDirError as exc:  # its journal (asyncinvoke.JournalError)
         driver.cleanup()
         return _fail(str(exc))
 

@@ -26,6 +26,7 @@ NOT_BEFORE_FIRST_ANSWER = {
     "secrets": "ids come from os.urandom",
     "hashlib": "nothing on the path hashes",
     "lambdabox.emulator.openapi": "imported by GET /openapi.json",
+    "lambdabox.emulator.asyncinvoke": "the Event queue is made by the first Event invocation",
     "lambdabox.emulator.eventstream": "imported by response-streaming invocations",
     "docker": "container mode only",
     "boto3": "not the emulator's",
