@@ -360,6 +360,37 @@ def test_lambdabox_run_serves_and_cleans_up_on_sigint(image: str, docker_client:
     assert run_containers(docker_client, run_id) == []
 
 
+def test_lambdabox_run_serves_on_uvloop_when_asked(image: str, docker_client: Any) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        run_command(port, image, "--event-loop", "uvloop"),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        announce = proc.stderr.readline()
+        match = re.search(r"lambdabox\.run=(\w+)", announce)
+        assert match, announce
+        url = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
+        resp = requests.post(url, json={"via": "uvloop"}, timeout=30)
+        assert resp.status_code == 200
+        assert resp.json()["echo"] == {"via": "uvloop"}
+        assert "uvloop" in Path(f"/proc/{proc.pid}/maps").read_text()  # its loop is loaded
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        out, err = proc.communicate()
+    assert "REPORT RequestId: " in out
+    assert "Traceback" not in err
+    assert run_containers(docker_client, match.group(1)) == []
+
+
 def test_lambdabox_run_with_a_missing_image_says_so(docker_client: Any) -> None:
     missing = f"{TEST_IMAGE_REPOSITORY}:missing-{uuid.uuid4().hex[:8]}"
     done = subprocess.run(
