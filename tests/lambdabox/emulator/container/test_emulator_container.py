@@ -313,82 +313,70 @@ def test_driver_close_removes_containers_left_running(image: str, docker_client:
     assert run_containers(docker_client, run_id) == []
 
 
-def test_lambdabox_run_serves_and_cleans_up_on_sigint(image: str, docker_client: Any) -> None:
-    port = free_port()
-    proc = subprocess.Popen(
-        run_command(
-            port,
-            image,
-            "--memory-size",
-            "256",
-            "--env",
-            "GREETING=hi",
-            "--function-name",
-            "boxed",
-        ),
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stderr is not None
-        announce = proc.stderr.readline()
+class _Run:
+    """`lambdabox run` as a subprocess; its run id read from the announce line."""
+
+    def __init__(self, image: str, *options: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/2015-03-31/functions/function/invocations"
+        self.proc = subprocess.Popen(
+            run_command(self.port, image, *options),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.out = self.err = ""
+        assert self.proc.stderr is not None
+        announce = self.proc.stderr.readline()
         match = re.search(r"lambdabox\.run=(\w+)", announce)
         assert match, announce
-        run_id = match.group(1)
-        url = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
-        resp = requests.post(url, json={"action": "context"}, timeout=30)
+        self.run_id = match.group(1)
+
+    def stop(self) -> None:
+        """SIGINT: exits 0 (killed otherwise, then the test fails); output kept."""
+        try:
+            self.proc.send_signal(signal.SIGINT)
+            assert self.proc.wait(30) == 0
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait(10)
+            self.out, self.err = self.proc.communicate()
+
+
+def test_lambdabox_run_serves_and_cleans_up_on_sigint(image: str, docker_client: Any) -> None:
+    run = _Run(image, "--memory-size", "256", "--env", "GREETING=hi", "--function-name", "boxed")
+    try:
+        resp = requests.post(run.url, json={"action": "context"}, timeout=30)
         assert resp.status_code == 200
         assert resp.json()["arn"].endswith(":function:boxed")
-        resp = requests.post(url, json={"via": "cli"}, timeout=30)
+        resp = requests.post(run.url, json={"via": "cli"}, timeout=30)
         assert resp.json()["echo"] == {"via": "cli"}
-        (container,) = run_containers(docker_client, run_id)
+        (container,) = run_containers(docker_client, run.run_id)
         env = container.attrs["Config"]["Env"]
         assert "GREETING=hi" in env
         assert "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256" in env
         assert not any(v.startswith("HOME=/root") for v in env)  # not this shell's env
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(30) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-        out, err = proc.communicate()
-    assert "REPORT RequestId: " in out
-    assert "Traceback" not in err
-    assert run_containers(docker_client, run_id) == []
+        run.stop()
+    assert "REPORT RequestId: " in run.out
+    assert "Traceback" not in run.err
+    assert run_containers(docker_client, run.run_id) == []
 
 
 def test_lambdabox_run_serves_on_uvloop_when_asked(image: str, docker_client: Any) -> None:
-    port = free_port()
-    proc = subprocess.Popen(
-        run_command(port, image, "--event-loop", "uvloop"),
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    run = _Run(image, "--event-loop", "uvloop")
     try:
-        assert proc.stderr is not None
-        announce = proc.stderr.readline()
-        match = re.search(r"lambdabox\.run=(\w+)", announce)
-        assert match, announce
-        url = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
-        resp = requests.post(url, json={"via": "uvloop"}, timeout=30)
+        resp = requests.post(run.url, json={"via": "uvloop"}, timeout=30)
         assert resp.status_code == 200
         assert resp.json()["echo"] == {"via": "uvloop"}
-        assert "uvloop" in Path(f"/proc/{proc.pid}/maps").read_text()  # its loop is loaded
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(30) == 0
+        assert "uvloop" in Path(f"/proc/{run.proc.pid}/maps").read_text()  # its loop is loaded
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-        out, err = proc.communicate()
-    assert "REPORT RequestId: " in out
-    assert "Traceback" not in err
-    assert run_containers(docker_client, match.group(1)) == []
+        run.stop()
+    assert "REPORT RequestId: " in run.out
+    assert "Traceback" not in run.err
+    assert run_containers(docker_client, run.run_id) == []
 
 
 def test_lambdabox_run_with_a_missing_image_says_so(docker_client: Any) -> None:
