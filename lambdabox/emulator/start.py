@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lambdabox.emulator.config import (
@@ -132,27 +132,37 @@ def build_config(args: Arguments, environ: Mapping[str, str]) -> EmulatorConfig:
     )
 
 
-def run(args: Arguments) -> int:
-    from lambdabox.emulator import prestart, statedir
+def prepare(
+    args: Arguments, build: Callable[[], EmulatorConfig], command: str
+) -> EmulatorConfig | int:
+    """The config `build` makes (of `args`), `args.event_loop` checked and its --state-dir
+    held (before anything listens: a second emulator on it is refused now); or the exit
+    status after the message naming the fix (2 for a usage error, else 1)."""
+    from lambdabox.emulator import statedir
     from lambdabox.emulator.loops import LoopUnavailable, check
-    from lambdabox.emulator.startup import mark
 
     try:
-        config = build_config(args, os.environ)
+        config = build()
     except ConfigError as exc:
-        sys.stderr.write(f"lambdabox emulate: {exc}\n")
+        sys.stderr.write(f"lambdabox {command}: {exc}\n")
         return 2
     try:
         check(args.event_loop)
-    except LoopUnavailable as exc:
-        sys.stderr.write(f"lambdabox emulate: {exc}\n")
-        return 1
-    try:
-        if config.state_dir:  # before listening: a second emulator on it is refused now
+        if config.state_dir:
             statedir.hold(config.state_dir, config.function.name)
-    except statedir.StateDirError as exc:
-        sys.stderr.write(f"lambdabox emulate: {exc}\n")
+    except (LoopUnavailable, statedir.StateDirError) as exc:
+        sys.stderr.write(f"lambdabox {command}: {exc}\n")
         return 1
+    return config
+
+
+def run(args: Arguments) -> int:
+    from lambdabox.emulator import prestart
+    from lambdabox.emulator.startup import mark
+
+    config = prepare(args, lambda: build_config(args, os.environ), "emulate")
+    if isinstance(config, int):
+        return config
     try:
         _start_ahead(config)
     except OSError as exc:

@@ -20,7 +20,7 @@ from lambdabox.emulator.config import (
     timeout_and_memory,
 )
 from lambdabox.emulator.container.driver import ContainerDriver, default_client, describe_error
-from lambdabox.emulator.start import common_fields, function_environ
+from lambdabox.emulator.start import common_fields, function_environ, prepare
 
 DESCRIPTION = """\
 Run a function image as Lambda does: each execution environment is a container of IMAGE
@@ -181,17 +181,9 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from lambdabox.emulator.startup import mark
 
-    try:
-        config = build_config(args, os.environ)
-    except ConfigError as exc:
-        sys.stderr.write(f"lambdabox run: {exc}\n")
-        return 2
-    from lambdabox.emulator.loops import LoopUnavailable, check
-
-    try:
-        check(args.event_loop)
-    except LoopUnavailable as exc:
-        return _fail(str(exc))
+    config = prepare(args, lambda: build_config(args, os.environ), "run")
+    if isinstance(config, int):
+        return config
     driver = config.driver
     assert isinstance(driver, ContainerDriver)
     try:
